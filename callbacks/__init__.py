@@ -1,0 +1,1 @@
+"""Callbacks of each screen: thin typed functions wired with `register(app)`."""

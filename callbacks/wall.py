@@ -1,0 +1,29 @@
+"""Gather what the wall's layout needs; live data reaches the wall by push, not by callbacks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import html
+
+from datafeeds import queries
+from layouts import wall
+
+
+def page(state: Any, lang: str) -> html.Div:
+    """Return the wall for a language, with the county's boundaries from the store."""
+    settings = state.settings
+    title = settings.title if lang == "zh-CN" or settings.wall_title else (
+        f"{settings.county_name} · {wall.t('wall.title_suffix', lang)}")
+    return wall.layout(wall.WallContext(
+        title=title,
+        lang=lang,
+        stale_seconds=settings.feed_stale_seconds,
+        boundaries=state.boundaries(),
+        timezone=settings.timezone,
+    ))
+
+
+def boundaries(state: Any) -> dict[str, Any]:
+    """Return the county's boundaries (read once per process; places change by migration only)."""
+    return queries.boundaries(state.engine)

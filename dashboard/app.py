@@ -1,0 +1,63 @@
+"""Build the web app: Flask + Dash + Flask-SocketIO, wired in one factory."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from dash import Dash
+from flask import Flask
+from flask_socketio import SocketIO
+
+from callbacks import router
+from dashboard import api, realtime
+from dashboard.embedded import resolve_redis_url
+from dashboard.settings import Settings
+from dashboard.state import AppState
+from datafeeds.db import make_engine
+from layouts import shell
+
+
+def assets_folder() -> str:
+    """Return the folder of CSS and JS: inside the package when installed, else the checkout's."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "_assets"
+    return str(packaged if packaged.is_dir() else here.parent / "assets")
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Return the Flask server with the Dash app, the JSON API and Socket.IO attached."""
+    settings = settings or Settings()
+    server = Flask(__name__)
+    server.config["SECRET_KEY"] = settings.secret_key or secrets.token_hex(32)
+    redis_url = resolve_redis_url(settings)
+    state = AppState(settings=settings, engine=make_engine(settings.db_url), redis_url=redis_url)
+    server.extensions["zhongshu"] = state
+
+    app = Dash(
+        __name__,
+        server=server,
+        url_base_pathname="/",
+        assets_folder=assets_folder(),
+        serve_locally=True,
+        title=settings.title,
+        update_title=None,
+        suppress_callback_exceptions=True,
+        compress=False,
+    )
+    app.layout = shell.layout
+    router.register(app, state)
+    server.register_blueprint(api.blueprint)
+
+    socketio = SocketIO(
+        server,
+        message_queue=redis_url,
+        channel=settings.socketio_channel,
+        async_mode="threading",
+        cors_allowed_origins=[],
+        logger=False,
+        engineio_logger=False,
+    )
+    realtime.register(socketio)
+    server.extensions["dash"] = app
+    return server

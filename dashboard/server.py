@@ -1,0 +1,49 @@
+"""Serve the app with Werkzeug's threaded server, Nagle off, for development, tests and the demo."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+
+from flask import Flask
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+
+class NoDelayHandler(WSGIRequestHandler):
+    """Turn Nagle's algorithm off: small Socket.IO frames otherwise wait up to 40 ms for an ACK."""
+
+    def setup(self) -> None:
+        """Set TCP_NODELAY on the accepted connection."""
+        super().setup()
+        if isinstance(self.connection, socket.socket) and self.connection.family != socket.AF_UNIX:
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Log failed requests only; a wall's steady traffic would flood the log."""
+        if str(code).startswith(("4", "5")):
+            super().log_request(code, size)
+
+
+def build_server(app: Flask, host: str, port: int) -> BaseWSGIServer:
+    """Return a threaded WSGI server for the app (port 0 picks a free one)."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    return make_server(host, port, app, threaded=True, request_handler=NoDelayHandler)
+
+
+class ServerThread(threading.Thread):
+    """Run a server in a thread that can be shut down (tests and benchmarks)."""
+
+    def __init__(self, app: Flask, host: str = "127.0.0.1", port: int = 0) -> None:
+        super().__init__(name="zhongshu-web", daemon=True)
+        self.server = build_server(app, host, port)
+        self.port = self.server.server_port
+
+    def run(self) -> None:
+        """Serve until shut down."""
+        self.server.serve_forever(poll_interval=0.1)
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        self.server.shutdown()
+        self.server.server_close()

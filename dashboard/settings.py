@@ -1,0 +1,93 @@
+"""Hold every setting of zhongshu in one typed class read from ZHONGSHU_* variables or a TOML file."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+class Settings(BaseSettings):
+    """Settings of every zhongshu process; each field is documented in the README's table."""
+
+    model_config = SettingsConfigDict(env_prefix="ZHONGSHU_", extra="ignore")
+
+    redis_url: str | None = Field(
+        None, description="Redis URL (`redis://`, `rediss://`); unset starts an embedded Redis"
+    )
+    database_url: str | None = Field(
+        None, description="SQLAlchemy database URL; unset means a SQLite file in the data folder"
+    )
+    data_dir: Path = Field(Path("data"), description="Folder for the SQLite file and the embedded Redis")
+    feed_prefix: str = Field("zhongshu", description="Prefix of the Redis feed channels and keys")
+    host: str = Field("127.0.0.1", description="Address the web server listens on")
+    port: int = Field(8050, description="Port the web server listens on")
+    county_name: str = Field("示范县", description="The county's name, shown on every screen")
+    county_code: str = Field("439901", description="The county's 6-digit code (GB/T 2260)")
+    wall_title: str | None = Field(
+        None, description="Title of the wall; unset means 「<county>综治中心 · 指挥中枢」"
+    )
+    lang: Literal["zh-CN", "en"] = Field("zh-CN", description="Default language of the screens")
+    timezone: str = Field("Asia/Shanghai", description="Time zone figures and clocks are shown in")
+    secret_key: str | None = Field(None, description="Flask secret key; unset means a random one per start")
+    feed_stale_seconds: float = Field(
+        30.0, description="Seconds without an event or heartbeat before the wall warns 数据中断"
+    )
+    ingest_batch_max: int = Field(2000, description="Most events the ingest applies in one transaction")
+    emit_rate: float = Field(
+        50.0, description="Delta batches per second the ingest may emit before it coalesces them"
+    )
+    ticker_size: int = Field(40, description="Events kept in the wall's ticker")
+    sim_seed: int = Field(1, description="Seed of the simulator (same seed, same stream)")
+    sim_cases_per_day: float = Field(600.0, description="Cases per simulated day the simulator registers")
+    sim_speedup: float = Field(30.0, description="Simulated seconds per real second in the live phase")
+    sim_backfill_days: int = Field(3, description="Days of history the simulator publishes first")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Read init values, then ZHONGSHU_* variables, then the TOML file named by ZHONGSHU_CONFIG."""
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config = os.environ.get("ZHONGSHU_CONFIG")
+        if config:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config)))
+        return tuple(sources)
+
+    @property
+    def title(self) -> str:
+        """Return the wall's title."""
+        return self.wall_title or f"{self.county_name}综治中心 · 指挥中枢"
+
+    @property
+    def db_url(self) -> str:
+        """Return the database URL, defaulting to a SQLite file in the data folder."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'zhongshu.db').resolve()}"
+
+    @property
+    def socketio_channel(self) -> str:
+        """Return the Redis channel the Socket.IO message queue uses (the same in every process)."""
+        return f"{self.feed_prefix}:socketio"
+
+
+# Settings that only exist as environment variables (read before a Settings object exists).
+EXTRA_ENV = {
+    "ZHONGSHU_CONFIG": "Path of a TOML file with any of the settings above (lower-case keys)",
+    "ZHONGSHU_TEST_REDIS_URL": "Tests only: the Redis to test against (else 127.0.0.1:6379, else one started)",
+    "ZHONGSHU_TEST_DATABASE_URL": "Tests only: a PostgreSQL URL; the suite then also runs against it",
+}

@@ -1,0 +1,1 @@
+"""Feeds, storage and the ingest of zhongshu: usable without the web app."""

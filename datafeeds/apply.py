@@ -1,0 +1,561 @@
+"""Apply batches of raw feed messages to the store and return the wall's delta: the ingest's core."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, bindparam, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from datafeeds import categories
+from datafeeds.clock import SHANGHAI, local_day, utcnow
+from datafeeds.contract import ContractError, Envelope, parse_event
+from datafeeds.deadlines import DeadlinePolicy
+from datafeeds.lifecycle import LIVE_STATES, TRANSITIONS, TransitionError, next_state
+from datafeeds.models import (
+    Alert,
+    Assignment,
+    Case,
+    CaseEvent,
+    DeadLetter,
+    Department,
+    IngestState,
+    Place,
+)
+from datafeeds.statswrite import upsert_daily
+from datafeeds.wallstate import DayCounts, LiveCase, counters, is_overdue, pin, ticker_row
+
+log = logging.getLogger(__name__)
+
+FUTURE_TOLERANCE = timedelta(minutes=10)
+
+
+@dataclass(slots=True)
+class RawMessage:
+    """One message as it came off a channel."""
+
+    channel: str
+    data: bytes
+
+
+class Rejected(Exception):
+    """A message that cannot be applied; `reason` is its dead-letter reason code."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass
+class _Batch:
+    events: list[dict[str, Any]] = field(default_factory=list)
+    new_cases: dict[str, LiveCase] = field(default_factory=dict)
+    touched: dict[str, LiveCase] = field(default_factory=dict)
+    new_assignments: list[dict[str, Any]] = field(default_factory=list)
+    assignment_updates: dict[int, dict[str, Any]] = field(default_factory=dict)
+    alerts_new: list[dict[str, Any]] = field(default_factory=list)
+    alerts_cleared: list[dict[str, Any]] = field(default_factory=list)
+    dead: list[dict[str, Any]] = field(default_factory=list)
+    days: dict[date, DayCounts] = field(default_factory=dict)
+    ticker: list[dict[str, Any]] = field(default_factory=list)
+    pins_touched: set[str] = field(default_factory=set)
+    heartbeat_at: datetime | None = None
+    duplicates: int = 0
+    accepted: int = 0
+
+
+class Applier:
+    """Hold the ingest's in-memory view of live cases and apply batches to the store."""
+
+    def __init__(self, engine: Engine, *, tz: ZoneInfo = SHANGHAI, ticker_size: int = 40,
+                 deadlines: DeadlinePolicy | None = None, clock: Callable[[], datetime] = utcnow) -> None:
+        self.engine = engine
+        self.tz = tz
+        self.ticker_size = ticker_size
+        self.deadlines = deadlines or DeadlinePolicy(tz=tz)
+        self.clock = clock
+        self.sensitive = frozenset(c.code for c in categories.all_categories() if c.sensitive)
+        self.known_categories = frozenset(c.code for c in categories.all_categories())
+        self.load()
+
+    # ---- loading -------------------------------------------------------------------------------------
+    def load(self) -> None:
+        """(Re)load everything the ingest keeps in memory from the store."""
+        with Session(self.engine) as conn:
+            places = conn.execute(select(Place.code, Place.tier, Place.lat, Place.lon)).all()
+            self.townships = {p.code for p in places if p.tier == "05"}
+            self.villages = {p.code for p in places if p.tier == "06"}
+            self.centroids = {p.code: (p.lat, p.lon) for p in places}
+            self.departments = {d.code: d.kind for d in conn.execute(select(Department.code, Department.kind))}
+            state = conn.execute(select(IngestState).where(IngestState.id == 1)).first()
+            if state is None:
+                conn.execute(insert(IngestState).values(id=1, seq=0, accepted=0, rejected=0, duplicates=0))
+                conn.commit()
+                self.seq = self.accepted = self.rejected = self.duplicates = 0
+                self.last_event_at: datetime | None = None
+                self.last_heartbeat_at: datetime | None = None
+            else:
+                st = state[0]
+                self.seq, self.accepted, self.rejected = st.seq, st.accepted, st.rejected
+                self.duplicates = st.duplicates
+                self.last_event_at, self.last_heartbeat_at = st.last_event_at, st.last_heartbeat_at
+            self.live: dict[str, LiveCase] = {}
+            self._pending_rows: dict[str, dict[str, Any]] = {}
+            rows = conn.execute(select(Case).where(Case.state.in_(LIVE_STATES))).scalars()
+            for c in rows:
+                self.live[c.case_no] = _live_from_row(c)
+            active = conn.execute(
+                select(Assignment.case_id, Assignment.id).where(Assignment.status.in_(("pending", "signed")))
+            ).all()
+            by_id = {c.id: c for c in self.live.values()}
+            for case_id, aid in active:
+                if case_id in by_id:
+                    by_id[case_id].assignment_id = aid
+            self.next_case_id = (conn.execute(select(func.max(Case.id))).scalar() or 0) + 1
+            self.next_assignment_id = (conn.execute(select(func.max(Assignment.id))).scalar() or 0) + 1
+            self.alerts: dict[str, dict[str, Any]] = {
+                a.alert_id: _alert_dict(a)
+                for a in conn.execute(select(Alert).where(Alert.cleared_at.is_(None))).scalars()
+            }
+            self._load_days(conn, local_day(self.clock(), self.tz))
+
+    def _load_days(self, conn: Session, today: date) -> None:
+        from datafeeds.models import DailyStat
+
+        self.today = today
+        self.day_counts: dict[date, DayCounts] = {}
+        for d in (today, today - timedelta(days=1)):
+            row = conn.execute(select(DailyStat).where(DailyStat.day == d)).scalars().first()
+            self.day_counts[d] = (DayCounts(row.registered, row.resolved, row.resolved_success)
+                                  if row else DayCounts())
+
+    # ---- the wall's figures -------------------------------------------------------------------------
+    def counters(self, now: datetime | None = None) -> dict[str, Any]:
+        """Return the headline counters as of `now`."""
+        now = now or self.clock()
+        today = local_day(now, self.tz)
+        if today != self.today:
+            with Session(self.engine) as conn:
+                self._load_days(conn, today)
+        open_cases = [c for c in self.live.values() if c.is_open]
+        overdue = sum(1 for c in open_cases if is_overdue(c, now))
+        return counters(len(open_cases), overdue, self.day_counts[today],
+                        self.day_counts[today - timedelta(days=1)], today)
+
+    def pins(self, now: datetime | None = None) -> list[dict[str, Any]]:
+        """Return the pins of every open case."""
+        now = now or self.clock()
+        return [pin(c, now, self.centroids, self.sensitive) for c in self.live.values() if c.is_open]
+
+    # ---- applying -----------------------------------------------------------------------------------
+    def apply(self, messages: Sequence[RawMessage]) -> dict[str, Any] | None:
+        """Apply a batch in one transaction; return the wall's delta, or None when nothing changed.
+
+        A batch that fails in the store is retried one message at a time, so one poisoned message is
+        dead-lettered and the others still land.
+        """
+        try:
+            return self._apply(messages)
+        except Exception:
+            log.exception("batch of %d failed in the store; retrying one by one", len(messages))
+            self.load()
+            if len(messages) == 1:
+                self._dead_letter_alone(messages[0], "store_error")
+                return None
+            deltas = [d for m in messages if (d := self.apply([m])) is not None]
+            return merge_deltas(deltas) if deltas else None
+
+    def _dead_letter_alone(self, msg: RawMessage, reason: str) -> None:
+        now = self.clock()
+        with self.engine.begin() as conn:
+            conn.execute(insert(DeadLetter), [_dead_row(msg, reason, "failed in the store", None, now)])
+            conn.execute(update(IngestState).where(IngestState.id == 1)
+                         .values(rejected=IngestState.rejected + 1))
+        self.rejected += 1
+
+    def _apply(self, messages: Sequence[RawMessage]) -> dict[str, Any] | None:
+        now = self.clock()
+        batch = _Batch()
+        parsed: list[tuple[RawMessage, Envelope]] = []
+        for msg in messages:
+            try:
+                event = parse_event(msg.data)
+                if event.at > now + FUTURE_TOLERANCE:
+                    raise ContractError("future_timestamp", f"at {event.at.isoformat()} is in the future")
+            except ContractError as exc:
+                batch.dead.append(_dead_row(msg, exc.reason, exc.detail, _peek_id(msg.data), now))
+                continue
+            parsed.append((msg, event))
+        seen = self._already_stored([e.id for _, e in parsed])
+        prev_seq = self.seq
+        for msg, event in parsed:
+            if event.id in seen:
+                batch.duplicates += 1
+                continue
+            seen.add(event.id)
+            try:
+                self._apply_one(event, batch, now)
+            except Rejected as exc:
+                batch.dead.append(_dead_row(msg, exc.reason, exc.detail, event.id, now))
+                continue
+            batch.accepted += 1
+        self._write(batch, now)
+        self.accepted += batch.accepted
+        self.rejected += len(batch.dead)
+        self.duplicates += batch.duplicates
+        if self.seq == prev_seq:
+            return None
+        return self._delta(batch, prev_seq, now)
+
+    def _already_stored(self, ids: list[str]) -> set[str]:
+        if not ids:
+            return set()
+        with self.engine.connect() as conn:
+            return set(conn.execute(select(CaseEvent.event_id).where(CaseEvent.event_id.in_(ids))).scalars())
+
+    def _apply_one(self, event: Envelope, batch: _Batch, now: datetime) -> None:
+        type_ = event.type
+        if type_ == "heartbeat":
+            batch.heartbeat_at = max(batch.heartbeat_at or event.at, event.at)
+            return
+        if type_.startswith("alert."):
+            self._apply_alert(event, batch)
+            return
+        data = event.data
+        if type_ == "case.registered":
+            case = self._register(event, batch)
+            from_state = None
+        else:
+            case = self.live.get(data.case_no)
+            if case is None:
+                raise Rejected("unknown_case", f"no live case {data.case_no}")
+            dept = getattr(data, "department", None)
+            if dept is not None and dept not in self.departments:
+                raise Rejected("unknown_department", f"unknown department {dept}")
+            from_state = case.state
+            try:
+                to_state = next_state(type_, case.state)
+            except TransitionError as exc:
+                raise Rejected("bad_transition", str(exc)) from exc
+            self._transition(case, event, to_state, batch)
+        self.seq += 1
+        case.last_seq = self.seq
+        batch.touched[case.case_no] = case
+        batch.pins_touched.add(case.case_no)
+        batch.events.append(_event_row(self.seq, event, case.id, from_state, case.state, now))
+        batch.ticker.append(ticker_row(self.seq, event.id, type_, event.at, case.case_no, case.township,
+                                       case.category, case.department))
+        self.last_event_at = max(self.last_event_at or event.at, event.at)
+
+    def _register(self, event: Envelope, batch: _Batch) -> LiveCase:
+        d = event.data
+        if d.case_no in self.live or self._case_exists(d.case_no):
+            raise Rejected("duplicate_case", f"case {d.case_no} is already registered")
+        if d.township not in self.townships:
+            raise Rejected("unknown_place", f"unknown township {d.township}")
+        if d.village is not None and d.village not in self.villages:
+            raise Rejected("unknown_place", f"unknown village {d.village}")
+        if d.category not in self.known_categories:
+            raise Rejected("unknown_category", f"unknown category {d.category}")
+        case = LiveCase(
+            id=self.next_case_id, case_no=d.case_no, state="registered", category=d.category,
+            grade=d.grade, scale=d.scale, is_group=d.group, urgent=d.urgent, township=d.township,
+            village=d.village, lat=d.lat, lon=d.lon, registered_at=event.at,
+        )
+        self.next_case_id += 1
+        self.live[case.case_no] = case
+        batch.new_cases[case.case_no] = case
+        self._pending_rows[case.case_no] = _case_static_row(event)
+        self._day(batch, event.at).registered += 1
+        return case
+
+    def _case_exists(self, case_no: str) -> bool:
+        with self.engine.connect() as conn:
+            return conn.execute(select(Case.id).where(Case.case_no == case_no)).first() is not None
+
+    def _day(self, batch: _Batch, at: datetime) -> DayCounts:
+        day = local_day(at, self.tz)
+        counts = batch.days.setdefault(day, DayCounts())
+        return counts
+
+    def _transition(self, case: LiveCase, event: Envelope, to_state: str, batch: _Batch) -> None:
+        d, t = event.data, event.type
+        case.state = to_state
+        if t == "case.triaged":
+            case.category = d.category or case.category
+            case.grade = d.grade or case.grade
+        elif t == "case.assigned":
+            self._close_assignment(case, batch, status="reassigned", at=event.at)
+            sign_due, resolve_due = d.sign_due, d.resolve_due
+            if sign_due is None or resolve_due is None:
+                dsign, dres = self.deadlines.due(event.at, self.departments[d.department], case.category,
+                                                 case.grade)
+                sign_due, resolve_due = sign_due or dsign, resolve_due or dres
+            case.department, case.assigned_at = d.department, event.at
+            case.sign_due, case.resolve_due, case.signed_at = sign_due, resolve_due, None
+            case.assignment_id = self.next_assignment_id
+            self.next_assignment_id += 1
+            batch.new_assignments.append({
+                "id": case.assignment_id, "case_id": case.id, "department_code": d.department,
+                "assigned_at": event.at, "sign_due": sign_due, "resolve_due": resolve_due,
+                "signed_at": None, "resolved_at": None, "returned_at": None, "status": "pending",
+                "extension": None, "assigned_seq": self.seq + 1,
+            })
+        elif t == "case.signed":
+            case.signed_at = event.at
+            self._assignment_update(case, batch, signed_at=event.at, status="signed")
+        elif t == "case.returned":
+            case.returns += 1
+            self._close_assignment(case, batch, status="returned", at=event.at)
+            case.department = None
+        elif t == "case.escalated":
+            case.escalated = True
+        elif t == "case.extension":
+            self._assignment_update(case, batch, extension=d.status)
+            if d.status == "granted" and d.resolve_due is not None:
+                case.resolve_due = d.resolve_due
+                self._assignment_update(case, batch, resolve_due=d.resolve_due)
+        elif t == "case.resolved":
+            case.resolved_at, case.outcome, case.resolution_method = event.at, d.outcome, d.method
+            self._assignment_update(case, batch, resolved_at=event.at, status="resolved")
+            case.assignment_id = None
+            counts = self._day(batch, event.at)
+            counts.resolved += 1
+            counts.resolved_success += d.outcome == "success"
+        elif t == "case.visited":
+            case.satisfaction = d.satisfaction
+        elif t == "case.supervised":
+            case.supervision = d.level.value
+        if to_state in ("closed", "referred", "terminated"):
+            case.closed_at = event.at
+            self._close_assignment(case, batch, status="closed", at=event.at)
+
+    def _assignment_update(self, case: LiveCase, batch: _Batch, **values: Any) -> None:
+        if case.assignment_id is None:
+            return
+        new = next((a for a in batch.new_assignments if a["id"] == case.assignment_id), None)
+        if new is not None:
+            new.update(values)
+        else:
+            batch.assignment_updates.setdefault(case.assignment_id, {}).update(values)
+
+    def _close_assignment(self, case: LiveCase, batch: _Batch, *, status: str, at: datetime) -> None:
+        if case.assignment_id is None:
+            return
+        values: dict[str, Any] = {"status": status}
+        if status == "returned":
+            values["returned_at"] = at
+        self._assignment_update(case, batch, **values)
+        case.assignment_id = None
+
+    def _apply_alert(self, event: Envelope, batch: _Batch) -> None:
+        d = event.data
+        if event.type == "alert.raised":
+            if d.township is not None and d.township not in self.townships:
+                raise Rejected("unknown_place", f"unknown township {d.township}")
+            self.seq += 1
+            row = {"alert_id": d.alert_id, "level": d.level, "title": d.title, "township_code": d.township,
+                   "case_no": d.case_no, "category": d.category, "raised_at": event.at,
+                   "cleared_at": None, "seq": self.seq}
+            self.alerts[d.alert_id] = _alert_dict_from_row(row)
+            batch.alerts_new.append(row)
+        else:
+            if d.alert_id not in self.alerts:
+                raise Rejected("unknown_alert", f"no active alert {d.alert_id}")
+            self.seq += 1
+            del self.alerts[d.alert_id]
+            batch.alerts_cleared.append({"b_alert_id": d.alert_id, "b_cleared_at": event.at})
+        batch.events.append(_event_row(self.seq, event, None, None, None, self.clock()))
+        self.last_event_at = max(self.last_event_at or event.at, event.at)
+
+    # ---- writing -------------------------------------------------------------------------------------
+    def _write(self, b: _Batch, now: datetime) -> None:
+        if b.heartbeat_at is not None:
+            self.last_heartbeat_at = max(self.last_heartbeat_at or b.heartbeat_at, b.heartbeat_at)
+        with self.engine.begin() as conn:
+            if b.new_cases:
+                conn.execute(insert(Case), [
+                    {**self._pending_rows.pop(c.case_no), **_case_dynamic_row(c), "id": c.id}
+                    for c in b.new_cases.values()
+                ])
+            updates = [_prefixed(_case_dynamic_row(c), c.id) for n, c in b.touched.items()
+                       if n not in b.new_cases]
+            if updates:
+                conn.execute(_CASE_UPDATE, updates)
+            if b.new_assignments:
+                conn.execute(insert(Assignment), b.new_assignments)
+            for aid, values in b.assignment_updates.items():
+                conn.execute(update(Assignment).where(Assignment.id == aid).values(**values))
+            if b.events:
+                conn.execute(insert(CaseEvent), b.events)
+            if b.alerts_new:
+                conn.execute(insert(Alert), b.alerts_new)
+            if b.alerts_cleared:
+                conn.execute(update(Alert).where(Alert.alert_id == bindparam("b_alert_id"))
+                             .values(cleared_at=bindparam("b_cleared_at")), b.alerts_cleared)
+            if b.dead:
+                conn.execute(insert(DeadLetter), b.dead)
+            for day, counts in b.days.items():
+                upsert_daily(conn, day, counts)
+            conn.execute(update(IngestState).where(IngestState.id == 1).values(
+                seq=self.seq, accepted=IngestState.accepted + b.accepted,
+                rejected=IngestState.rejected + len(b.dead),
+                duplicates=IngestState.duplicates + b.duplicates,
+                last_event_at=self.last_event_at, last_heartbeat_at=self.last_heartbeat_at,
+            ))
+        for day, counts in b.days.items():
+            if day in self.day_counts:
+                mine = self.day_counts[day]
+                mine.registered += counts.registered
+                mine.resolved += counts.resolved
+                mine.resolved_success += counts.resolved_success
+        for case_no, case in b.touched.items():
+            if case.state not in LIVE_STATES:
+                del self.live[case_no]
+
+    def _delta(self, b: _Batch, prev_seq: int, now: datetime) -> dict[str, Any]:
+        upsert, remove = [], []
+        for case_no in b.pins_touched:
+            case = b.touched[case_no]
+            if case.is_open:
+                upsert.append(pin(case, now, self.centroids, self.sensitive))
+            else:
+                remove.append(case_no)
+        return {
+            "prev": prev_seq,
+            "seq": self.seq,
+            "at": now.isoformat(),
+            "events": len(b.events),
+            "counters": self.counters(now),
+            "pins": {"upsert": upsert, "remove": remove},
+            "ticker": b.ticker[-self.ticker_size:],
+            "alerts": {"raised": [_alert_dict_from_row(a) for a in b.alerts_new],
+                       "cleared": [a["b_alert_id"] for a in b.alerts_cleared]},
+            "last_event_at": self.last_event_at.isoformat() if self.last_event_at else None,
+        }
+
+
+_DYNAMIC = ("state", "is_open", "category", "grade", "department_code", "supervision", "escalated",
+            "returns", "sign_due", "resolve_due", "assigned_at", "signed_at", "resolved_at", "closed_at",
+            "outcome", "resolution_method", "satisfaction", "updated_at", "last_seq")
+_CASE_UPDATE = (
+    update(Case.__table__)
+    .where(Case.__table__.c.id == bindparam("b_id"))
+    .values({name: bindparam(f"b_{name}") for name in _DYNAMIC})
+)
+
+
+def _case_dynamic_row(c: LiveCase) -> dict[str, Any]:
+    return {
+        "state": c.state, "is_open": c.is_open, "category": c.category, "grade": c.grade,
+        "department_code": c.department, "supervision": c.supervision, "escalated": c.escalated,
+        "returns": c.returns, "sign_due": c.sign_due, "resolve_due": c.resolve_due,
+        "assigned_at": c.assigned_at, "signed_at": c.signed_at, "resolved_at": c.resolved_at,
+        "closed_at": c.closed_at, "outcome": c.outcome, "resolution_method": c.resolution_method,
+        "satisfaction": c.satisfaction, "updated_at": utcnow(), "last_seq": c.last_seq,
+    }
+
+
+def _prefixed(row: dict[str, Any], case_id: int) -> dict[str, Any]:
+    out = {f"b_{k}": v for k, v in row.items()}
+    out["b_id"] = case_id
+    return out
+
+
+def _case_static_row(event: Envelope) -> dict[str, Any]:
+    d = event.data
+    return {
+        "case_no": d.case_no, "title": d.title, "description": d.description, "scale": d.scale,
+        "urgent": d.urgent, "is_group": d.group, "long_standing": d.long_standing,
+        "people_involved": d.people_involved, "amount_involved": d.amount_involved,
+        "source_channel": d.source_channel.value, "township_code": d.township, "village_code": d.village,
+        "grid": d.grid, "address": d.address, "lat": d.lat, "lon": d.lon,
+        "parties": [p.model_dump() for p in d.parties], "registered_at": event.at,
+    }
+
+
+def _live_from_row(c: Case) -> LiveCase:
+    return LiveCase(
+        id=c.id, case_no=c.case_no, state=c.state, category=c.category, grade=c.grade, scale=c.scale,
+        is_group=c.is_group, urgent=c.urgent, township=c.township_code, village=c.village_code,
+        lat=c.lat, lon=c.lon, registered_at=c.registered_at, department=c.department_code,
+        supervision=c.supervision, escalated=c.escalated, returns=c.returns, sign_due=c.sign_due,
+        resolve_due=c.resolve_due, assigned_at=c.assigned_at, signed_at=c.signed_at,
+        resolved_at=c.resolved_at, closed_at=c.closed_at, outcome=c.outcome,
+        resolution_method=c.resolution_method, satisfaction=c.satisfaction, last_seq=c.last_seq,
+    )
+
+
+def _event_row(seq: int, event: Envelope, case_id: int | None, from_state: str | None,
+               to_state: str | None, now: datetime) -> dict[str, Any]:
+    data = event.data
+    return {
+        "seq": seq, "event_id": event.id, "case_id": case_id, "type": event.type, "at": event.at,
+        "received_at": now, "source": event.source, "source_seq": event.seq,
+        "department_code": getattr(data, "department", None), "from_state": from_state,
+        "to_state": to_state, "note": getattr(data, "note", ""),
+        "data": data.model_dump(mode="json", exclude_none=True),
+    }
+
+
+def _dead_row(msg: RawMessage, reason: str, detail: str, event_id: str | None,
+              now: datetime) -> dict[str, Any]:
+    return {"received_at": now, "channel": msg.channel[:128], "reason": reason, "detail": detail[:4000],
+            "event_id": event_id[:128] if event_id else None, "raw": msg.data}
+
+
+def _peek_id(raw: bytes) -> str | None:
+    try:
+        value = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    if isinstance(value, dict) and isinstance(value.get("id"), str):
+        return str(value["id"])
+    return None
+
+
+def _alert_dict(a: Alert) -> dict[str, Any]:
+    return {"alert_id": a.alert_id, "level": a.level, "title": a.title, "township": a.township_code,
+            "case_no": a.case_no, "category": a.category, "raised_at": a.raised_at.isoformat()}
+
+
+def _alert_dict_from_row(row: dict[str, Any]) -> dict[str, Any]:
+    return {"alert_id": row["alert_id"], "level": row["level"], "title": row["title"],
+            "township": row["township_code"], "case_no": row["case_no"], "category": row["category"],
+            "raised_at": row["raised_at"].isoformat()}
+
+
+def merge_deltas(deltas: list[dict[str, Any]]) -> dict[str, Any]:
+    """Merge consecutive deltas into one (later values win, pins and ticker combined)."""
+    first, last = deltas[0], deltas[-1]
+    pins: dict[str, dict[str, Any] | None] = {}
+    ticker: list[dict[str, Any]] = []
+    raised: list[dict[str, Any]] = []
+    cleared: list[str] = []
+    for d in deltas:
+        for p in d["pins"]["upsert"]:
+            pins[p["case_no"]] = p
+        for case_no in d["pins"]["remove"]:
+            pins[case_no] = None
+        ticker.extend(d["ticker"])
+        raised.extend(d["alerts"]["raised"])
+        cleared.extend(d["alerts"]["cleared"])
+    return {
+        **last,
+        "prev": first["prev"],
+        "events": sum(d["events"] for d in deltas),
+        "pins": {"upsert": [p for p in pins.values() if p is not None],
+                 "remove": [k for k, p in pins.items() if p is None]},
+        "ticker": ticker[-max(len(last["ticker"]), 40):],
+        "alerts": {"raised": raised, "cleared": cleared},
+    }
+
+
+__all__ = ["TRANSITIONS", "Applier", "RawMessage", "merge_deltas"]

@@ -1,0 +1,219 @@
+"""Run the ingest: subscribe to the feeds, apply batches, emit deltas to the walls. The one writer."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Protocol
+
+import redis
+
+from datafeeds.apply import Applier, RawMessage, merge_deltas
+from datafeeds.clock import utcnow
+from datafeeds.contract import Channel, channel_name
+from datafeeds.models import IngestState
+
+log = logging.getLogger(__name__)
+
+WALL_ROOM = "wall"
+
+
+class Emitter(Protocol):
+    """Anything that can send a Socket.IO event to a room."""
+
+    def emit(self, event: str, data: Any, room: str) -> None:
+        """Send an event to every client in a room."""
+
+
+class SocketIOEmitter:
+    """Emit through the Flask-SocketIO message queue on Redis, without Flask."""
+
+    def __init__(self, redis_url: str, channel: str) -> None:
+        import socketio
+
+        self._mgr = socketio.RedisManager(redis_url, channel=channel, write_only=True)
+
+    def emit(self, event: str, data: Any, room: str) -> None:
+        """Publish an event for the web processes to deliver to a room."""
+        self._mgr.emit(event, data, namespace="/", room=room)
+
+
+class TokenBucket:
+    """Let bursts through at once and hold back what passes a steady rate."""
+
+    def __init__(self, rate: float, burst: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.rate, self.burst, self.clock = rate, burst, clock
+        self.tokens, self.stamp = burst, clock()
+
+    def take(self) -> float:
+        """Take a token; return 0 when one was there, else the seconds until one will be."""
+        now = self.clock()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return 0.0
+        return (1 - self.tokens) / self.rate
+
+
+class Subscriber(threading.Thread):
+    """Read the feed channels into a queue, reconnecting with backoff when Redis goes away."""
+
+    def __init__(self, client: redis.Redis, prefix: str, out: queue.Queue[RawMessage | None],
+                 stop: threading.Event) -> None:
+        super().__init__(name="zhongshu-subscriber", daemon=True)
+        self.client, self.out, self.stop = client, out, stop
+        self.channels = [channel_name(prefix, c) for c in Channel]
+        self.reconnects = 0
+        self.ready = threading.Event()
+
+    def run(self) -> None:
+        """Subscribe and forward messages until stopped."""
+        backoff = 0.2
+        while not self.stop.is_set():
+            pubsub = self.client.pubsub(ignore_subscribe_messages=True)
+            try:
+                pubsub.subscribe(*self.channels)
+                self.ready.set()
+                backoff = 0.2
+                while not self.stop.is_set():
+                    msg = pubsub.get_message(timeout=0.5)
+                    if msg is not None and msg["type"] == "message":
+                        channel = msg["channel"]
+                        self.out.put(RawMessage(channel.decode() if isinstance(channel, bytes) else channel,
+                                                msg["data"]))
+            except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+                self.reconnects += 1
+                log.warning("feed subscription lost (%s); reconnecting in %.1fs", exc, backoff)
+                self.stop.wait(backoff)
+                backoff = min(backoff * 2, 5.0)
+            finally:
+                try:
+                    pubsub.close()
+                except Exception:  # noqa: BLE001 - closing a dead connection may fail; nothing to save
+                    pass
+
+
+class Ingest:
+    """Tie the subscriber, the applier and the emitter together."""
+
+    def __init__(self, applier: Applier, client: redis.Redis, *, prefix: str, emitter: Emitter | None,
+                 batch_max: int = 2000, emit_rate: float = 50.0, status_every: float = 5.0) -> None:
+        self.applier, self.client, self.prefix, self.emitter = applier, client, prefix, emitter
+        self.batch_max = batch_max
+        self.bucket = TokenBucket(emit_rate, burst=max(1.0, emit_rate / 5))
+        self.status_every = status_every
+        self.queue: queue.Queue[RawMessage | None] = queue.Queue()
+        self.stop = threading.Event()
+        self.subscriber = Subscriber(client, prefix, self.queue, self.stop)
+        self._held: list[dict[str, Any]] = []
+        self._held_until = 0.0
+        self._last_overdue: int | None = None
+
+    def start(self) -> None:
+        """Start the subscriber thread and wait until it listens."""
+        self.subscriber.start()
+        self.subscriber.ready.wait(10)
+
+    def run(self, *, until: Callable[[], bool] | None = None) -> None:
+        """Apply batches until stopped (or `until` says so)."""
+        self.start()
+        next_status = 0.0
+        self.write_alive()
+        while not self.stop.is_set() and not (until and until()):
+            timeout = 0.25
+            if self._held:
+                timeout = max(0.0, min(timeout, self._held_until - time.monotonic()))
+            batch = self._take(timeout)
+            if batch:
+                delta = self.applier.apply(batch)
+                if delta is not None:
+                    self._offer(delta)
+            self._flush_held()
+            now = time.monotonic()
+            if now >= next_status:
+                next_status = now + self.status_every
+                self.write_alive()
+                self._clock_tick()
+
+    def _take(self, timeout: float) -> list[RawMessage]:
+        try:
+            first = self.queue.get(timeout=timeout) if timeout > 0 else self.queue.get_nowait()
+        except queue.Empty:
+            return []
+        batch = [first] if first is not None else []
+        while len(batch) < self.batch_max:
+            try:
+                item = self.queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is not None:
+                batch.append(item)
+        return batch
+
+    def _offer(self, delta: dict[str, Any]) -> None:
+        if self._held:
+            self._held.append(delta)
+            return
+        wait = self.bucket.take()
+        if wait == 0.0:
+            self._emit(delta)
+        else:
+            self._held = [delta]
+            self._held_until = time.monotonic() + wait
+
+    def _flush_held(self) -> None:
+        if self._held and time.monotonic() >= self._held_until:
+            self.bucket.take()
+            self._emit(merge_deltas(self._held))
+            self._held = []
+
+    def _emit(self, delta: dict[str, Any]) -> None:
+        if self.emitter is not None:
+            try:
+                self.emitter.emit("delta", delta, WALL_ROOM)
+            except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+                # The walls see the seq gap on the next delta and resync from the store.
+                log.warning("could not emit delta %s: %s", delta["seq"], exc)
+        self._last_overdue = delta["counters"]["overdue"]
+
+    def _clock_tick(self) -> None:
+        """Push counters when the clock alone changed them (a case passing its deadline, a new day)."""
+        counters = self.applier.counters()
+        if self._held or counters["overdue"] == self._last_overdue:
+            return
+        self._last_overdue = counters["overdue"]
+        seq = self.applier.seq
+        now = utcnow()
+        self._emit({"prev": seq, "seq": seq, "at": now.isoformat(), "events": 0, "counters": counters,
+                    "pins": {"upsert": self.applier.pins(now), "remove": []}, "ticker": [],
+                    "alerts": {"raised": [], "cleared": []}, "last_event_at": _iso(self.applier.last_event_at)})
+
+    def write_alive(self) -> None:
+        """Record that the ingest is alive and tell the walls how fresh the feed is."""
+        from sqlalchemy import update
+
+        now = utcnow()
+        import os
+
+        with self.applier.engine.begin() as conn:
+            conn.execute(update(IngestState).where(IngestState.id == 1).values(alive_at=now, pid=os.getpid()))
+        if self.emitter is not None:
+            try:
+                self.emitter.emit("status", self.status(now), WALL_ROOM)
+            except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+                log.warning("could not emit status: %s", exc)
+
+    def status(self, now: datetime) -> dict[str, Any]:
+        """Return the feed's freshness as the walls show it."""
+        a = self.applier
+        return {"alive_at": now.isoformat(), "seq": a.seq, "last_event_at": _iso(a.last_event_at),
+                "last_heartbeat_at": _iso(a.last_heartbeat_at)}
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None

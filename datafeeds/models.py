@@ -1,0 +1,226 @@
+"""Declare the stored tables: places, departments, cases, their history, assignments and ingest state."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Store aware datetimes as UTC and give them back aware, on SQLite as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Base of every table."""
+
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Place(Base):
+    """A county (04), township (05) or village (06), with centroid and boundary."""
+
+    __tablename__ = "places"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100), default="")
+    tier: Mapped[str] = mapped_column(String(2), index=True)
+    parent_code: Mapped[str | None] = mapped_column(ForeignKey("places.code"), index=True)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    polygon: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class Department(Base):
+    """A department that cases are assigned to."""
+
+    __tablename__ = "departments"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100), default="")
+    kind: Mapped[str] = mapped_column(String(20))
+    stationing: Mapped[str] = mapped_column(String(20))
+    place_code: Mapped[str | None] = mapped_column(ForeignKey("places.code"))
+
+
+class Case(Base):
+    """One case (事件), with its current state and clocks."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_no: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str] = mapped_column(String(4), index=True)
+    scale: Mapped[str] = mapped_column(String(2))
+    grade: Mapped[str] = mapped_column(String(2))
+    urgent: Mapped[bool] = mapped_column(Boolean)
+    is_group: Mapped[bool] = mapped_column(Boolean)
+    long_standing: Mapped[bool] = mapped_column(Boolean)
+    people_involved: Mapped[int] = mapped_column(Integer)
+    amount_involved: Mapped[float | None] = mapped_column(Float)
+    source_channel: Mapped[str] = mapped_column(String(20))
+    township_code: Mapped[str] = mapped_column(ForeignKey("places.code"), index=True)
+    village_code: Mapped[str | None] = mapped_column(ForeignKey("places.code"))
+    grid: Mapped[str | None] = mapped_column(String(32))
+    address: Mapped[str] = mapped_column(String(200), default="")
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    parties: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    state: Mapped[str] = mapped_column(String(20))
+    is_open: Mapped[bool] = mapped_column(Boolean)
+    department_code: Mapped[str | None] = mapped_column(ForeignKey("departments.code"))
+    supervision: Mapped[str] = mapped_column(String(10), default="none")
+    escalated: Mapped[bool] = mapped_column(Boolean, default=False)
+    returns: Mapped[int] = mapped_column(Integer, default=0)
+    sign_due: Mapped[datetime | None]
+    resolve_due: Mapped[datetime | None]
+    registered_at: Mapped[datetime]
+    assigned_at: Mapped[datetime | None]
+    signed_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    resolution_method: Mapped[str | None] = mapped_column(String(40))
+    satisfaction: Mapped[str | None] = mapped_column(String(20))
+    updated_at: Mapped[datetime]
+    last_seq: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        Index("ix_cases_open", "is_open", "resolve_due"),
+        Index("ix_cases_registered_at", "registered_at"),
+    )
+
+
+class CaseEvent(Base):
+    """One accepted event: the case's full history, in global `seq` order."""
+
+    __tablename__ = "case_events"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    event_id: Mapped[str] = mapped_column(String(128), unique=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    type: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime]
+    received_at: Mapped[datetime]
+    source: Mapped[str] = mapped_column(String(64))
+    source_seq: Mapped[int] = mapped_column(BigInteger)
+    department_code: Mapped[str | None] = mapped_column(String(32))
+    from_state: Mapped[str | None] = mapped_column(String(20))
+    to_state: Mapped[str | None] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class Assignment(Base):
+    """One assignment of a case to a department, with its sign-for and resolve clocks."""
+
+    __tablename__ = "assignments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"), index=True)
+    assigned_at: Mapped[datetime]
+    sign_due: Mapped[datetime | None]
+    resolve_due: Mapped[datetime | None]
+    signed_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    returned_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(20))
+    extension: Mapped[str | None] = mapped_column(String(20))
+    assigned_seq: Mapped[int] = mapped_column(BigInteger)
+
+
+class Alert(Base):
+    """A major or group incident alert."""
+
+    __tablename__ = "alerts"
+
+    alert_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    level: Mapped[str] = mapped_column(String(10))
+    title: Mapped[str] = mapped_column(String(200))
+    township_code: Mapped[str | None] = mapped_column(String(32))
+    case_no: Mapped[str | None] = mapped_column(String(64))
+    category: Mapped[str | None] = mapped_column(String(4))
+    raised_at: Mapped[datetime]
+    cleared_at: Mapped[datetime | None]
+    seq: Mapped[int] = mapped_column(BigInteger)
+
+
+class DeadLetter(Base):
+    """A rejected feed message, kept whole with its reason for inspection and replay."""
+
+    __tablename__ = "dead_letters"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    received_at: Mapped[datetime] = mapped_column(index=True)
+    channel: Mapped[str] = mapped_column(String(128))
+    reason: Mapped[str] = mapped_column(String(40), index=True)
+    detail: Mapped[str] = mapped_column(Text)
+    event_id: Mapped[str | None] = mapped_column(String(128))
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class DailyStat(Base):
+    """Per local day counts the wall needs, kept incrementally by the ingest."""
+
+    __tablename__ = "daily_stats"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    registered: Mapped[int] = mapped_column(Integer, default=0)
+    resolved: Mapped[int] = mapped_column(Integer, default=0)
+    resolved_success: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class IngestState(Base):
+    """The ingest's single row: global seq, counters and freshness."""
+
+    __tablename__ = "ingest_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    accepted: Mapped[int] = mapped_column(BigInteger, default=0)
+    rejected: Mapped[int] = mapped_column(BigInteger, default=0)
+    duplicates: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_event_at: Mapped[datetime | None]
+    last_heartbeat_at: Mapped[datetime | None]
+    alive_at: Mapped[datetime | None]
+    pid: Mapped[int | None] = mapped_column(Integer)

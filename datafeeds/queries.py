@@ -1,0 +1,128 @@
+"""Read what the web shows from the store: the wall's snapshot, names, health."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from datafeeds import categories
+from datafeeds.clock import SHANGHAI, local_day
+from datafeeds.lifecycle import OPEN_STATES
+from datafeeds.models import Alert, Case, CaseEvent, DailyStat, Department, IngestState, Place
+from datafeeds.wallstate import DayCounts, LiveCase, counters, is_overdue, pin, ticker_row
+
+
+class SnapshotRace(RuntimeError):
+    """The store kept changing while a snapshot was read."""
+
+
+def snapshot(engine: Engine, now: datetime, *, tz: ZoneInfo = SHANGHAI, ticker_size: int = 40,
+             tries: int = 8) -> dict[str, Any]:
+    """Return the wall's whole state at one global seq.
+
+    Reads optimistically: the seq is read before and after; a write in between means read again.
+    """
+    for _ in range(tries):
+        with Session(engine) as conn:
+            before = _seq(conn)
+            state = _read_wall(conn, now, tz, ticker_size)
+            after = _seq(conn)
+        if before == after:
+            state["seq"] = after
+            return state
+    raise SnapshotRace(f"the store changed during {tries} reads")
+
+
+def _seq(conn: Session) -> int:
+    return conn.execute(select(IngestState.seq).where(IngestState.id == 1)).scalar() or 0
+
+
+def _read_wall(conn: Session, now: datetime, tz: ZoneInfo, ticker_size: int) -> dict[str, Any]:
+    centroids = {code: (lat, lon) for code, lat, lon in
+                 conn.execute(select(Place.code, Place.lat, Place.lon).where(Place.tier == "06"))}
+    sensitive = frozenset(c.code for c in categories.all_categories() if c.sensitive)
+    open_cases = [_live(c) for c in conn.execute(select(Case).where(Case.state.in_(OPEN_STATES))).scalars()]
+    today = local_day(now, tz)
+    days = {row.day: DayCounts(row.registered, row.resolved, row.resolved_success) for row in
+            conn.execute(select(DailyStat).where(DailyStat.day.in_((today, today - timedelta(days=1)))))
+            .scalars()}
+    overdue = sum(1 for c in open_cases if is_overdue(c, now))
+    ticker_rows = conn.execute(
+        select(CaseEvent.seq, CaseEvent.event_id, CaseEvent.type, CaseEvent.at, Case.case_no,
+               Case.township_code, Case.category, CaseEvent.department_code)
+        .join(Case, Case.id == CaseEvent.case_id)
+        .order_by(CaseEvent.seq.desc()).limit(ticker_size)
+    ).all()
+    alerts = conn.execute(select(Alert).where(Alert.cleared_at.is_(None)).order_by(Alert.seq)).scalars()
+    st = conn.execute(select(IngestState).where(IngestState.id == 1)).scalars().first()
+    return {
+        "at": now.isoformat(),
+        "counters": counters(len(open_cases), overdue, days.get(today, DayCounts()),
+                             days.get(today - timedelta(days=1), DayCounts()), today),
+        "pins": [pin(c, now, centroids, sensitive) for c in open_cases],
+        "ticker": [ticker_row(*r) for r in reversed(ticker_rows)],
+        "alerts": [{"alert_id": a.alert_id, "level": a.level, "title": a.title, "township": a.township_code,
+                    "case_no": a.case_no, "category": a.category, "raised_at": a.raised_at.isoformat()}
+                   for a in alerts],
+        "last_event_at": st.last_event_at.isoformat() if st and st.last_event_at else None,
+        "last_heartbeat_at": st.last_heartbeat_at.isoformat() if st and st.last_heartbeat_at else None,
+    }
+
+
+def _live(c: Case) -> LiveCase:
+    return LiveCase(
+        id=c.id, case_no=c.case_no, state=c.state, category=c.category, grade=c.grade, scale=c.scale,
+        is_group=c.is_group, urgent=c.urgent, township=c.township_code, village=c.village_code,
+        lat=c.lat, lon=c.lon, registered_at=c.registered_at, department=c.department_code,
+        supervision=c.supervision, resolve_due=c.resolve_due, assigned_at=c.assigned_at,
+    )
+
+
+def names(engine: Engine, lang: str) -> dict[str, dict[str, str]]:
+    """Return display names of places, departments and categories in a language."""
+    en = lang == "en"
+    with engine.connect() as conn:
+        places = {code: (name_en or name) if en else name
+                  for code, name, name_en in conn.execute(select(Place.code, Place.name, Place.name_en))}
+        depts = {code: (name_en or name) if en else name
+                 for code, name, name_en in conn.execute(select(Department.code, Department.name,
+                                                                 Department.name_en))}
+    cats = {c.code: c.en if en else c.zh for c in categories.all_categories()}
+    return {"places": places, "departments": depts, "categories": cats}
+
+
+def boundaries(engine: Engine) -> dict[str, Any]:
+    """Return the county, township and village polygons as GeoJSON collections, with the bounds."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(Place.code, Place.name, Place.tier, Place.polygon)
+                            .where(Place.polygon.is_not(None))).all()
+    out: dict[str, Any] = {tier: {"type": "FeatureCollection", "features": []} for tier in ("04", "05", "06")}
+    lats: list[float] = []
+    lons: list[float] = []
+    for code, name, tier, polygon in rows:
+        if tier not in out:
+            continue
+        out[tier]["features"].append({"type": "Feature", "geometry": polygon,
+                                      "properties": {"code": code, "name": name, "tier": tier}})
+        for ring in polygon["coordinates"]:
+            for lon, lat in ring:
+                lats.append(lat)
+                lons.append(lon)
+    bounds = [[min(lats), min(lons)], [max(lats), max(lons)]] if lats else None
+    return {"county": out["04"], "townships": out["05"], "villages": out["06"], "bounds": bounds}
+
+
+def health(engine: Engine) -> dict[str, Any]:
+    """Return the ingest's counters and times as stored."""
+    with Session(engine) as conn:
+        st = conn.execute(select(IngestState).where(IngestState.id == 1)).scalars().first()
+    if st is None:
+        return {"seq": 0, "accepted": 0, "rejected": 0, "duplicates": 0, "alive_at": None,
+                "last_event_at": None, "last_heartbeat_at": None}
+    return {"seq": st.seq, "accepted": st.accepted, "rejected": st.rejected, "duplicates": st.duplicates,
+            "alive_at": st.alive_at, "last_event_at": st.last_event_at,
+            "last_heartbeat_at": st.last_heartbeat_at}

@@ -1,0 +1,137 @@
+"""Shape what the wall shows (pins, counters, ticker rows) the same way in the ingest and the snapshot."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from datafeeds.lifecycle import OPEN_STATES
+
+PREWARN_SHARE = 0.7
+
+
+@dataclass(slots=True)
+class LiveCase:
+    """The part of a case the ingest keeps in memory while it can still change."""
+
+    id: int
+    case_no: str
+    state: str
+    category: str
+    grade: str
+    scale: str
+    is_group: bool
+    urgent: bool
+    township: str
+    village: str | None
+    lat: float
+    lon: float
+    registered_at: datetime
+    department: str | None = None
+    supervision: str = "none"
+    escalated: bool = False
+    returns: int = 0
+    sign_due: datetime | None = None
+    resolve_due: datetime | None = None
+    assigned_at: datetime | None = None
+    signed_at: datetime | None = None
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    outcome: str | None = None
+    resolution_method: str | None = None
+    satisfaction: str | None = None
+    assignment_id: int | None = None
+    last_seq: int = 0
+
+    @property
+    def is_open(self) -> bool:
+        """Say whether the case counts as 在办."""
+        return self.state in OPEN_STATES
+
+    @property
+    def is_major(self) -> bool:
+        """Say whether the case is a major (重大) or group (群体性) incident."""
+        return self.grade in ("01", "02") or self.scale in ("02", "03") or self.is_group
+
+
+def risk(case: LiveCase, now: datetime) -> str:
+    """Return the pin colour class: major, overdue, warning (临期/黄牌) or normal."""
+    if case.is_major:
+        return "major"
+    if case.supervision == "red" or (case.resolve_due is not None and now >= case.resolve_due):
+        return "overdue"
+    if case.supervision == "yellow":
+        return "warning"
+    if case.resolve_due is not None and case.assigned_at is not None:
+        allowed = (case.resolve_due - case.assigned_at).total_seconds()
+        if allowed > 0 and (now - case.assigned_at).total_seconds() >= PREWARN_SHARE * allowed:
+            return "warning"
+    return "normal"
+
+
+def is_overdue(case: LiveCase, now: datetime) -> bool:
+    """Say whether an open case is past its resolve deadline (超期在办)."""
+    return case.is_open and case.resolve_due is not None and now >= case.resolve_due
+
+
+def pin(case: LiveCase, now: datetime, centroids: dict[str, tuple[float, float]],
+        sensitive: frozenset[str]) -> dict[str, Any]:
+    """Return the wall's pin of an open case; sensitive categories sit at their village's centroid."""
+    lat, lon = case.lat, case.lon
+    if (case.category in sensitive or case.category[:2] in sensitive) and case.village in centroids:
+        lat, lon = centroids[case.village]
+    return {
+        "case_no": case.case_no,
+        "lat": round(lat, 5),
+        "lon": round(lon, 5),
+        "state": case.state,
+        "risk": risk(case, now),
+        "category": case.category,
+        "township": case.township,
+        "supervision": case.supervision,
+        "registered_at": case.registered_at.astimezone(UTC).isoformat(),
+    }
+
+
+@dataclass(slots=True)
+class DayCounts:
+    """Counts of one local day."""
+
+    registered: int = 0
+    resolved: int = 0
+    resolved_success: int = 0
+
+
+def counters(open_count: int, overdue_count: int, today: DayCounts, yesterday: DayCounts,
+             day: date) -> dict[str, Any]:
+    """Return the headline counters with their change since yesterday."""
+    return {
+        "day": day.isoformat(),
+        "today_registered": today.registered,
+        "today_registered_delta": today.registered - yesterday.registered,
+        "open": open_count,
+        "today_resolved": today.resolved,
+        "today_resolved_delta": today.resolved - yesterday.resolved,
+        "overdue": overdue_count,
+    }
+
+
+def ticker_row(seq: int, event_id: str, type_: str, at: datetime, case_no: str | None,
+               township: str | None, category: str | None, department: str | None) -> dict[str, Any]:
+    """Return one masked ticker row (codes only; the browser shows names in its language)."""
+    return {
+        "seq": seq,
+        "id": event_id,
+        "type": type_,
+        "at": at.astimezone(UTC).isoformat(),
+        "case_no": case_no,
+        "township": township,
+        "category": category,
+        "department": department,
+    }
+
+
+def yesterday_of(day: date) -> date:
+    """Return the day before."""
+    return day - timedelta(days=1)

@@ -1,0 +1,1 @@
+"""Pure functions that build the Dash component trees of each screen."""

@@ -1,0 +1,76 @@
+"""Hold every string a user reads, zh-CN first and English second."""
+
+from __future__ import annotations
+
+LANGS = ("zh-CN", "en")
+
+CATALOGUE: dict[str, dict[str, str]] = {
+    "wall.title_suffix": {"zh-CN": "综治中心 · 指挥中枢", "en": "Social Governance Center · Command Hub"},
+    "counter.today_registered": {"zh-CN": "今日受理", "en": "Registered today"},
+    "counter.open": {"zh-CN": "在办", "en": "Open"},
+    "counter.today_resolved": {"zh-CN": "今日办结", "en": "Resolved today"},
+    "counter.overdue": {"zh-CN": "超期在办", "en": "Overdue"},
+    "counter.vs_yesterday": {"zh-CN": "较昨日", "en": "vs. yesterday"},
+    "counter.overdue_hint": {"zh-CN": "超过办结时限", "en": "past resolve deadline"},
+    "counter.open_hint": {"zh-CN": "未办结案件", "en": "not yet resolved"},
+    "panel.map": {"zh-CN": "实时地图", "en": "Live map"},
+    "panel.ticker": {"zh-CN": "实时动态", "en": "Live events"},
+    "panel.alerts": {"zh-CN": "重大事件", "en": "Major incidents"},
+    "status.updated": {"zh-CN": "数据更新于", "en": "Data updated"},
+    "status.stale": {"zh-CN": "数据中断", "en": "Feed silent for"},
+    "status.minutes": {"zh-CN": "分钟", "en": "min"},
+    "status.seconds": {"zh-CN": "秒", "en": "s"},
+    "status.waiting": {"zh-CN": "等待数据", "en": "Waiting for data"},
+    "status.offline": {"zh-CN": "连接中断，显示最后数据", "en": "Connection lost, showing last data"},
+    "status.duty": {"zh-CN": "值班", "en": "On duty"},
+    "ticker.empty": {"zh-CN": "暂无动态", "en": "No events yet"},
+    "alerts.none": {"zh-CN": "当前无重大事件", "en": "No major incident"},
+    "page.not_found": {"zh-CN": "页面不存在", "en": "Page not found"},
+    "page.home": {"zh-CN": "指挥中枢", "en": "Command hub"},
+    "page.go_wall": {"zh-CN": "打开大屏", "en": "Open the wall"},
+    "weekday.0": {"zh-CN": "星期一", "en": "Mon"},
+    "weekday.1": {"zh-CN": "星期二", "en": "Tue"},
+    "weekday.2": {"zh-CN": "星期三", "en": "Wed"},
+    "weekday.3": {"zh-CN": "星期四", "en": "Thu"},
+    "weekday.4": {"zh-CN": "星期五", "en": "Fri"},
+    "weekday.5": {"zh-CN": "星期六", "en": "Sat"},
+    "weekday.6": {"zh-CN": "星期日", "en": "Sun"},
+    "event.case.registered": {"zh-CN": "登记受理", "en": "registered"},
+    "event.case.triaged": {"zh-CN": "研判分流", "en": "triaged"},
+    "event.case.assigned": {"zh-CN": "已交办", "en": "assigned"},
+    "event.case.signed": {"zh-CN": "已签收", "en": "signed for"},
+    "event.case.progress": {"zh-CN": "办理中", "en": "in progress"},
+    "event.case.returned": {"zh-CN": "回退", "en": "returned"},
+    "event.case.escalated": {"zh-CN": "上报", "en": "escalated"},
+    "event.case.extension": {"zh-CN": "延期申请", "en": "extension"},
+    "event.case.resolved": {"zh-CN": "已办结", "en": "resolved"},
+    "event.case.visited": {"zh-CN": "已回访", "en": "visited"},
+    "event.case.closed": {"zh-CN": "已结案", "en": "closed"},
+    "event.case.supervised": {"zh-CN": "督办", "en": "supervised"},
+    "event.case.referred": {"zh-CN": "转出", "en": "referred"},
+    "event.case.terminated": {"zh-CN": "终止", "en": "terminated"},
+    "risk.normal": {"zh-CN": "正常", "en": "normal"},
+    "risk.warning": {"zh-CN": "临期", "en": "due soon"},
+    "risk.overdue": {"zh-CN": "超期", "en": "overdue"},
+    "risk.major": {"zh-CN": "重大", "en": "major"},
+}
+
+
+def t(key: str, lang: str = "zh-CN") -> str:
+    """Return the text of a key in a language, falling back to zh-CN."""
+    entry = CATALOGUE[key]
+    return entry.get(lang) or entry["zh-CN"]
+
+
+def pick_lang(requested: str | None, default: str = "zh-CN") -> str:
+    """Return a supported language from a request, else the default."""
+    if requested in LANGS:
+        return requested
+    if requested and requested.lower().startswith("en"):
+        return "en"
+    return default
+
+
+def catalogue(lang: str) -> dict[str, str]:
+    """Return every string in one language (for the browser's live updates)."""
+    return {key: t(key, lang) for key in CATALOGUE}

@@ -1,0 +1,146 @@
+"""Build the wall (大屏): header, headline counters, live map, ticker. Pure: no I/O."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import dash_leaflet as dl
+from dash import html
+
+from layouts.i18n import catalogue, t
+
+ROOT = "wall-root"
+DATE = "wall-date"
+TIME = "wall-time"
+FEED_STATUS = "wall-feed-status"
+FEED_DOT = "wall-feed-dot"
+MAP = "wall-map"
+PINS = "wall-pins"
+TOWNSHIPS = "wall-townships"
+VILLAGES = "wall-villages"
+COUNTY = "wall-county"
+TICKER = "wall-ticker"
+ALERTS = "wall-alerts"
+COUNTERS = ("today_registered", "open", "today_resolved", "overdue")
+
+
+def counter_id(key: str) -> str:
+    """Return the id of a headline counter's figure."""
+    return f"wall-c-{key}"
+
+
+def counter_sub_id(key: str) -> str:
+    """Return the id of the line under a headline counter (change since yesterday, hint)."""
+    return f"wall-c-{key}-sub"
+
+
+@dataclass(frozen=True)
+class WallContext:
+    """What the wall's layout needs to know, gathered by its callback."""
+
+    title: str
+    lang: str
+    stale_seconds: float
+    boundaries: dict[str, Any]
+    timezone: str = "Asia/Shanghai"
+
+
+EMPTY = {"type": "FeatureCollection", "features": []}
+
+
+def _counter(key: str, lang: str) -> html.Div:
+    return html.Div(
+        className=f"zs-counter zs-counter-{key}",
+        children=[
+            html.Div(t(f"counter.{key}", lang), className="zs-counter-label"),
+            html.Div("—", id=counter_id(key), className="zs-counter-value"),
+            html.Div("\u00a0", id=counter_sub_id(key), className="zs-counter-sub"),
+        ],
+    )
+
+
+def _map(ctx: WallContext) -> dl.Map:
+    b = ctx.boundaries
+    return dl.Map(
+        id=MAP,
+        bounds=b["bounds"],
+        boundsOptions={"padding": [12, 12]},
+        zoomControl=False,
+        attributionControl=False,
+        zoomSnap=0.1,
+        className="zs-map",
+        children=[
+            dl.GeoJSON(id=VILLAGES, data=b["villages"], interactive=False,
+                       style={"color": "#2b5d8c", "weight": 0.6, "fillOpacity": 0.0}),
+            dl.GeoJSON(id=TOWNSHIPS, data=b["townships"], interactive=False,
+                       style={"color": "#4fa3ff", "weight": 1.6, "fillColor": "#0c2a4d", "fillOpacity": 0.35}),
+            dl.GeoJSON(id=COUNTY, data=b["county"], interactive=False,
+                       style={"color": "#7fd1ff", "weight": 3, "fillOpacity": 0.0}),
+            dl.GeoJSON(
+                id=PINS,
+                data=EMPTY,
+                cluster=True,
+                zoomToBoundsOnClick=True,
+                superClusterOptions={"radius": 36, "maxZoom": 14},
+                pointToLayer={"variable": "zhongshu.map.pointToLayer"},
+                clusterToLayer={"variable": "zhongshu.map.clusterToLayer"},
+            ),
+        ],
+    )
+
+
+def layout(ctx: WallContext) -> html.Div:
+    """Return the wall's component tree."""
+    lang = ctx.lang
+    return html.Div(
+        id=ROOT,
+        className="zs-wall",
+        lang=lang,
+        **{
+            "data-lang": lang,
+            "data-stale": str(ctx.stale_seconds),
+            "data-tz": ctx.timezone,
+            "data-labels": json.dumps(catalogue(lang), ensure_ascii=False),
+        },
+        children=[
+            html.Header(
+                className="zs-header",
+                children=[
+                    html.Div(className="zs-clock", children=[
+                        html.Span("", id=DATE, className="zs-date"),
+                        html.Span("", id=TIME, className="zs-time"),
+                    ]),
+                    html.H1(ctx.title, className="zs-title"),
+                    html.Div(className="zs-feed", children=[
+                        html.Span(id=FEED_DOT, className="zs-dot zs-dot-wait"),
+                        html.Span(t("status.waiting", lang), id=FEED_STATUS, className="zs-feed-text"),
+                    ]),
+                ],
+            ),
+            html.Section(className="zs-counters", children=[_counter(k, lang) for k in COUNTERS]),
+            html.Main(
+                className="zs-body",
+                children=[
+                    html.Section(className="zs-panel zs-map-panel", children=[
+                        html.H2(t("panel.map", lang), className="zs-panel-title"),
+                        _map(ctx),
+                    ]),
+                    html.Section(className="zs-panel zs-alerts-panel", children=[
+                        html.H2(t("panel.alerts", lang), className="zs-panel-title"),
+                        html.Ul(html.Li(t("alerts.none", lang), className="zs-empty"),
+                                id=ALERTS, className="zs-alerts"),
+                    ]),
+                ],
+            ),
+            html.Footer(
+                className="zs-panel zs-ticker-panel",
+                children=[
+                    html.H2(t("panel.ticker", lang), className="zs-panel-title"),
+                    html.Ul(html.Li(t("ticker.empty", lang), className="zs-empty"),
+                            id=TICKER, className="zs-ticker"),
+                ],
+            ),
+        ],
+    )

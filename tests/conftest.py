@@ -1,0 +1,153 @@
+"""Fixtures with real parts: a Redis server, SQLite (and PostgreSQL when named), the web and ingest."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from sqlalchemy import Engine, text
+
+from dashboard.embedded import EmbeddedRedis, answers
+from dashboard.settings import Settings
+from datafeeds.county import County, build_county, load_county
+from datafeeds.db import make_engine, make_sessionmaker, migrate
+
+PG_URL = os.environ.get("ZHONGSHU_TEST_DATABASE_URL")
+DB_KINDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Return the URL of a real Redis: the named one, the local one, or one started for the session."""
+    named = os.environ.get("ZHONGSHU_TEST_REDIS_URL")
+    if named:
+        yield named
+        return
+    local = "redis://127.0.0.1:6379/0"
+    if answers(local):
+        yield local
+        return
+    server = EmbeddedRedis(tmp_path_factory.mktemp("redis"))
+    url = server.start()
+    yield url
+    server.stop()
+
+
+@pytest.fixture
+def prefix() -> str:
+    """Return a feed prefix of this test's own, so tests sharing a Redis never hear each other."""
+    return f"t{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def rclient(redis_url: str) -> Iterator[redis.Redis]:
+    """Return a client of the test Redis."""
+    client = redis.Redis.from_url(redis_url)
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def county() -> County:
+    """Return the default synthetic county."""
+    return build_county()
+
+
+def _fresh_pg(url: str) -> Engine:
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    return engine
+
+
+@pytest.fixture(params=DB_KINDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Return the URL of an empty database: SQLite always, PostgreSQL too when one is named."""
+    if request.param == "postgresql":
+        assert PG_URL
+        _fresh_pg(PG_URL).dispose()
+        return PG_URL
+    return f"sqlite:///{tmp_path / 'zhongshu.db'}"
+
+
+@pytest.fixture
+def engine(db_url: str, county: County) -> Iterator[Engine]:
+    """Return an engine on a migrated database holding the synthetic county."""
+    eng = make_engine(db_url)
+    migrate(eng)
+    with make_sessionmaker(eng)() as session:
+        load_county(session, county)
+        session.commit()
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, redis_url: str, db_url: str, prefix: str, engine: Engine) -> Settings:
+    """Return settings that point every part at this test's Redis prefix and database."""
+    return Settings(redis_url=redis_url, database_url=db_url, feed_prefix=prefix, data_dir=tmp_path,
+                    port=0, feed_stale_seconds=30)
+
+
+class Stack:
+    """The web server and the ingest, running in this process on real Redis and a real database."""
+
+    def __init__(self, settings: Settings) -> None:
+        from dashboard.app import create_app
+        from dashboard.runners import build_ingest
+        from dashboard.server import ServerThread
+
+        self.settings = settings
+        self.app = create_app(settings)
+        self.web = ServerThread(self.app)
+        self.url = f"http://127.0.0.1:{self.web.port}"
+        self.ingest = build_ingest(settings, settings.redis_url or "")
+        self._ingest_thread = threading.Thread(target=self.ingest.run, daemon=True, name="test-ingest")
+
+    def start(self) -> Stack:
+        self.web.start()
+        self._ingest_thread.start()
+        self.ingest.subscriber.ready.wait(10)
+        return self
+
+    def stop(self) -> None:
+        self.ingest.stop.set()
+        self._ingest_thread.join(10)
+        self.web.stop()
+        self.ingest.applier.engine.dispose()
+
+    def wait_seq(self, seq: int, timeout: float = 10.0) -> None:
+        """Wait until the ingest has applied up to a global seq."""
+        deadline = time.monotonic() + timeout
+        while self.ingest.applier.seq < seq:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"ingest at seq {self.ingest.applier.seq}, wanted {seq}")
+            time.sleep(0.01)
+
+
+@pytest.fixture
+def stack(settings: Settings) -> Iterator[Stack]:
+    """Return a running web server and ingest for this test."""
+    s = Stack(settings).start()
+    yield s
+    s.stop()
+
+
+def wait_for(predicate: Any, timeout: float = 10.0, interval: float = 0.02) -> Any:
+    """Poll a predicate until it returns something truthy; fail after the timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(interval)
