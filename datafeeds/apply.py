@@ -125,6 +125,7 @@ class Applier:
                 for a in conn.execute(select(Alert).where(Alert.cleared_at.is_(None))).scalars()
             }
             self._load_days(conn, local_day(self.clock(), self.tz))
+        self.committed_seq = self.seq
 
     def _load_days(self, conn: Session, today: date) -> None:
         from datafeeds.models import DailyStat
@@ -410,6 +411,7 @@ class Applier:
                 duplicates=IngestState.duplicates + b.duplicates,
                 last_event_at=self.last_event_at, last_heartbeat_at=self.last_heartbeat_at,
             ))
+        self.committed_seq = self.seq
         for day, counts in b.days.items():
             if day in self.day_counts:
                 mine = self.day_counts[day]

@@ -10,6 +10,7 @@ GeoJSON order [lon, lat].
 
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -150,14 +151,14 @@ class County:
 
 def shoelace_area(ring: list[Point]) -> float:
     """Return the signed planar area of a closed ring (positive when counter-clockwise)."""
-    return 0.5 * sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, ring[1:], strict=False))
+    return 0.5 * sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in itertools.pairwise(ring))
 
 
 def centroid(ring: list[Point]) -> Point:
     """Return the area centroid (lon, lat) of a closed simple ring."""
     a = shoelace_area(ring)
     cx = cy = 0.0
-    for (x0, y0), (x1, y1) in zip(ring, ring[1:], strict=False):
+    for (x0, y0), (x1, y1) in itertools.pairwise(ring):
         cross = x0 * y1 - x1 * y0
         cx += (x0 + x1) * cross
         cy += (y0 + y1) * cross
@@ -167,7 +168,7 @@ def centroid(ring: list[Point]) -> Point:
 def point_in_ring(lon: float, lat: float, ring: list[Point]) -> bool:
     """Return whether a point lies inside a closed ring (even-odd rule)."""
     inside = False
-    for (x0, y0), (x1, y1) in zip(ring, ring[1:], strict=False):
+    for (x0, y0), (x1, y1) in itertools.pairwise(ring):
         if (y0 > lat) != (y1 > lat) and lon < x0 + (lat - y0) * (x1 - x0) / (y1 - y0):
             inside = not inside
     return inside
@@ -340,7 +341,7 @@ def load_county(session: Session, county: County) -> LoadResult:
         for p in county.places:
             if p.tier != tier:
                 continue
-            values = {"name": p.name, "tier": p.tier, "parent_code": p.parent_code, "lat": p.lat,
+            values = {"name": p.name, "name_en": p.name_en, "tier": p.tier, "parent_code": p.parent_code, "lat": p.lat,
                       "lon": p.lon, "polygon": p.polygon}
             row = session.get(Place, p.code)
             if row is None:
@@ -350,7 +351,7 @@ def load_county(session: Session, county: County) -> LoadResult:
                 updated += 1
         session.flush()  # children reference parents through a foreign key
     for d in county.departments:
-        dvalues = {"name": d.name, "kind": d.kind, "stationing": d.stationing, "place_code": d.place_code}
+        dvalues = {"name": d.name, "name_en": d.name_en, "kind": d.kind, "stationing": d.stationing, "place_code": d.place_code}
         dep = session.get(Department, d.code)
         if dep is None:
             session.add(Department(code=d.code, **dvalues))

@@ -1,6 +1,6 @@
 """Compute working-day deadlines (时限) on the Chinese calendar, pre-warnings and 督办 levels.
 
-The calendar comes from `holidays.China`, which knows public holidays and the make-up working weekends
+The calendar comes from `holidays` (country CN), which knows public holidays and the make-up working weekends
 (调休). `chinese-calendar` is not used: it raises for a year the State Council has not announced yet, and
 deadlines cross New Year every December.
 
@@ -30,15 +30,22 @@ _DAY = 86400.0
 @cache
 def _year_flags(year: int) -> bytes:
     # One flag per day of the year, built once per year: the holidays object is slow to query.
-    cal = holidays.China(years=year)
+    cal = holidays.country_holidays("CN", years=year)
     first = date(year, 1, 1)
     n = (date(year + 1, 1, 1) - first).days
     return bytes(1 if cal.is_working_day(first + timedelta(days=i)) else 0 for i in range(n))
 
 
+@cache
+def _working_ordinal(ordinal: int) -> bool:
+    # Cached per day on top of the per-year table: deadline loops ask about the same days again and again.
+    day = date.fromordinal(ordinal)
+    return _year_flags(day.year)[ordinal - date(day.year, 1, 1).toordinal()] == 1
+
+
 def is_working_day(day: date) -> bool:
     """Return whether a date is a working day in China (holidays off, 调休 weekends on)."""
-    return _year_flags(day.year)[day.timetuple().tm_yday - 1] == 1
+    return _working_ordinal(day.toordinal())
 
 
 def _local(at: datetime, tz: ZoneInfo) -> datetime:
@@ -47,8 +54,8 @@ def _local(at: datetime, tz: ZoneInfo) -> datetime:
     return at.astimezone(tz)
 
 
-def _midnight(day: date, tz: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(), tzinfo=tz)
+def _seconds_of_day(local: datetime) -> float:
+    return local.hour * 3600 + local.minute * 60 + local.second + local.microsecond / 1e6
 
 
 def add_working_days(start: datetime, days: float, tz: ZoneInfo = SHANGHAI) -> datetime:
@@ -59,15 +66,19 @@ def add_working_days(start: datetime, days: float, tz: ZoneInfo = SHANGHAI) -> d
     remaining = days * _DAY
     if remaining == 0:
         return start
+    ordinal = local.toordinal()
+    if _working_ordinal(ordinal):
+        available = _DAY - _seconds_of_day(local)
+        if remaining <= available:
+            return (local + timedelta(seconds=remaining)).astimezone(start.tzinfo)
+        remaining -= available
     while True:
-        day = local.date()
-        nxt = _midnight(day + timedelta(days=1), tz)
-        if is_working_day(day):
-            available = (nxt - local).total_seconds()
-            if remaining <= available:
-                return (local + timedelta(seconds=remaining)).astimezone(start.tzinfo)
-            remaining -= available
-        local = nxt
+        ordinal += 1
+        if _working_ordinal(ordinal):
+            if remaining <= _DAY:
+                end = datetime.combine(date.fromordinal(ordinal), time(), tzinfo=tz)
+                return (end + timedelta(seconds=remaining)).astimezone(start.tzinfo)
+            remaining -= _DAY
 
 
 def working_time_between(a: datetime, b: datetime, tz: ZoneInfo = SHANGHAI) -> timedelta:
@@ -75,15 +86,12 @@ def working_time_between(a: datetime, b: datetime, tz: ZoneInfo = SHANGHAI) -> t
     if b < a:
         return -working_time_between(b, a, tz)
     la, lb = _local(a, tz), _local(b, tz)
-    total = 0.0
-    day = la.date()
-    while day <= lb.date():
-        if is_working_day(day):
-            lo = max(la, _midnight(day, tz))
-            hi = min(lb, _midnight(day + timedelta(days=1), tz))
-            if hi > lo:
-                total += (hi - lo).total_seconds()
-        day += timedelta(days=1)
+    first, last = la.toordinal(), lb.toordinal()
+    lo, hi = _seconds_of_day(la), _seconds_of_day(lb)
+    if first == last:
+        return timedelta(seconds=hi - lo) if _working_ordinal(first) else timedelta(0)
+    total = (_DAY - lo if _working_ordinal(first) else 0.0) + (hi if _working_ordinal(last) else 0.0)
+    total += _DAY * sum(1 for o in range(first + 1, last) if _working_ordinal(o))
     return timedelta(seconds=total)
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from datafeeds import categories
 from datafeeds.contract import SourceChannel
@@ -61,6 +63,7 @@ class SimCase:
     signed: bool = False
     level: int = 0  # 0 none, 1 normal, 2 yellow, 3 red
     returns: int = 0
+    escalated: bool = False
     tried: list[str] = field(default_factory=list)
     done: bool = False
 
@@ -70,8 +73,19 @@ def mask_name(surname: str, given_last: str | None) -> str:
     return f"{surname}*{given_last}" if given_last else f"{surname}*"
 
 
-def _pick(rng: random.Random, weights: dict[str, float]) -> str:
-    return rng.choices(list(weights), list(weights.values()))[0]
+T = TypeVar("T")
+
+
+class _Table(Generic[T]):
+    """A fixed weighted choice with its cumulative weights computed once (random.choices redoes them)."""
+
+    def __init__(self, items: Sequence[T], weights: Sequence[float]) -> None:
+        self.items = list(items)
+        self.cum = list(itertools.accumulate(weights))
+
+    def pick(self, rng: random.Random) -> T:
+        """Return one item drawn by weight."""
+        return rng.choices(self.items, cum_weights=self.cum)[0]
 
 
 def _amount(rng: random.Random, lo: float, hi: float) -> float:
@@ -87,18 +101,21 @@ class CaseFactory:
         self.rng = rng
         towns = county.townships()
         # The county seat (first) is the busiest; the other townships differ but stay fixed per seed.
-        self.town_weights = [3.0] + [rng.uniform(0.6, 1.4) for _ in towns[1:]]
-        self.towns = towns
-        self.villages: dict[str, tuple[list[PlaceSpec], list[float]]] = {
-            t.code: (list(county.villages(t.code)), [rng.uniform(0.5, 1.5) for _ in county.villages(t.code)])
-            for t in towns
-        }
-        self.surnames = [s for s, _, _ in SURNAMES]
-        self.surname_w = [w for _, _, w in SURNAMES]
+        self.towns = _Table(towns, [3.0] + [rng.uniform(0.6, 1.4) for _ in towns[1:]])
+        self.villages: dict[str, _Table[PlaceSpec]] = {}
+        for t in towns:
+            vills = county.villages(t.code)
+            self.villages[t.code] = _Table(vills, [rng.uniform(0.5, 1.5) for _ in vills])
+        self.surnames = _Table([s for s, _, _ in SURNAMES], [w for _, _, w in SURNAMES])
+        self.categories = _Table(list(CATEGORY_WEIGHTS), list(CATEGORY_WEIGHTS.values()))
+        self.group_categories = _Table(list(GROUP_CATEGORY_WEIGHTS), list(GROUP_CATEGORY_WEIGHTS.values()))
+        chans = list(SOURCE_WEIGHTS)
+        self.sources = (_Table(chans, [SOURCE_WEIGHTS[c][0] for c in chans]),
+                        _Table(chans, [SOURCE_WEIGHTS[c][1] for c in chans]))
 
     def _person(self, role: str, address: str) -> dict[str, Any]:
         rng = self.rng
-        surname = rng.choices(self.surnames, self.surname_w)[0]
+        surname = self.surnames.pick(rng)
         # Publishers mask before Redis (DOMAIN.md): only masked forms ever leave the simulator.
         return {
             "role": role,
@@ -112,36 +129,36 @@ class CaseFactory:
 
     def _source(self, hour: int) -> SourceChannel:
         night = hour >= 22 or hour < 7
-        chans = list(SOURCE_WEIGHTS)
-        return self.rng.choices(chans, [SOURCE_WEIGHTS[c][1 if night else 0] for c in chans])[0]
+        return self.sources[1 if night else 0].pick(self.rng)
 
     def new(self, case_no: str, hour: int) -> tuple[SimCase, dict[str, Any]]:
         """Return a new case's state and its `case.registered` data; `hour` is the Beijing hour."""
         rng = self.rng
         group = rng.random() < GROUP_P
         major = not group and rng.random() < MAJOR_P
-        category = _pick(rng, GROUP_CATEGORY_WEIGHTS if group else CATEGORY_WEIGHTS)
+        category = (self.group_categories if group else self.categories).pick(rng)
         scale = ("03" if rng.random() < 0.1 else "02") if group else "01"
         if group:
             grade = "02" if scale == "03" else "03"
         else:
             grade = "02" if major else ("03" if rng.random() < 0.06 else "04")
         top = category[:2]
-        town = rng.choices(self.towns, self.town_weights)[0]
-        vills, vweights = self.villages[town.code]
-        village = rng.choices(vills, vweights)[0]
+        town = self.towns.pick(rng)
+        village = self.villages[town.code].pick(rng)
         sensitive = categories.is_sensitive(category)
         # Sensitive categories pin at the village centroid, never at a house.
         lat, lon = (village.lat, village.lon) if sensitive else random_point_in(village, rng)
         address = f"{town.name}{village.name}"
-        people = rng.randint(30, 99) if scale == "02" else rng.randint(100, 300) if scale == "03" else \
-            rng.choices((1, 2, 3, rng.randint(4, 8)), (15, 55, 15, 15))[0]
         parties = [self._person("applicant", address)]
         orgs = ORG_RESPONDENTS.get(category) or ORG_RESPONDENTS.get(top)
         if orgs and (group or rng.random() < 0.6):
             parties.append({"role": "respondent", "name": rng.choice(orgs)})
         elif not group:
             parties.append(self._person("respondent", address))
+        if scale == "01":
+            people = max(len(parties), rng.choices((1, 2, 3, 5), cum_weights=(15, 70, 85, 100))[0])
+        else:
+            people = rng.randint(30, 99) if scale == "02" else rng.randint(100, 300)
         a = str(parties[0]["name"])[0]
         b = str(parties[-1]["name"])[0]
         topic = rng.choice(TOPICS.get(category) or TOPICS.get(top) or TOPICS["99"]).format(a=a, b=b)

@@ -42,7 +42,8 @@ VILLAGE_WORDS: tuple[tuple[str, str], ...] = (
     ("金塘", "Jintang"), ("荷花", "Hehua"), ("竹山", "Zhushan"), ("松林", "Songlin"), ("梅溪", "Meixi"),
     ("田心", "Tianxin"), ("水口", "Shuikou"), ("大兴", "Daxing"), ("太平", "Taiping"), ("长乐", "Changle"),
     ("仁和", "Renhe"), ("福田", "Futian"), ("兴隆", "Xinglong"), ("五星", "Wuxing"), ("建新", "Jianxin"),
-    ("向阳", "Xiangyang"), ("东风", "Dongfeng"), ("胜利", "Shengli"), ("清泉", "Qingquan"), ("古城", "Gucheng"),
+    ("向阳", "Xiangyang"), ("东风", "Dongfeng"), ("胜利", "Shengli"), ("清泉", "Qingquan"),
+    ("古城", "Gucheng"),
     ("双桥", "Shuangqiao"), ("杉木", "Shanmu"), ("茶园", "Chayuan"), ("柏树", "Baishu"), ("梨树", "Lishu"),
     ("花园", "Huayuan"), ("高峰", "Gaofeng"), ("龙山", "Longshan"), ("凤山", "Fengshan"), ("白鹤", "Baihe"),
 )

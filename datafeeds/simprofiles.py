@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from datetime import date
 
 from datafeeds.contract import SourceChannel
+from datafeeds.deadlines import is_working_day
 
 # Share of cases per category (need not sum to 1). Neighbour, family and labour disputes dominate
 # grass-roots caseloads; land and construction cases are fewer but slower and more often grouped.
@@ -92,14 +94,59 @@ OFFICE_HOURS: tuple[tuple[float, float], ...] = ((8.5, 12.0), (14.0, 17.5))
 CENTER_HOURS: tuple[tuple[float, float], ...] = ((7.5, 22.0),)
 
 
+# --- simulated-time helpers on epoch seconds ---------------------------------------------------
+_OFFSET = 8 * 3600  # Beijing time has had no DST since 1991: fixed-offset arithmetic is exact and fast
+_DAY = 86400.0
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
+def day_of(t: float) -> int:
+    """Return the Beijing calendar day of epoch seconds, as days since 1970-01-01."""
+    return int((t + _OFFSET) // _DAY)
+
+
+def hour_of(t: float) -> int:
+    """Return the Beijing hour (0–23) of epoch seconds."""
+    return int(((t + _OFFSET) % _DAY) // 3600)
+
+
+def day_date(day: int) -> date:
+    """Return the date of a day index from `day_of`."""
+    return date.fromordinal(_EPOCH_ORDINAL + day)
+
+
+def working(day: int) -> bool:
+    """Return whether a day index from `day_of` is a Chinese working day."""
+    return is_working_day(day_date(day))
+
+
+def after_hours(
+    t: float, hours: float, segments: tuple[tuple[float, float], ...], working_only: bool
+) -> float:
+    """Return the moment `hours` of open time after t, counting only the daily open segments (Beijing)."""
+    remaining = hours * 3600.0
+    day = day_of(t)
+    while True:
+        if not working_only or working(day):
+            midnight = day * _DAY - _OFFSET
+            for lo, hi in segments:
+                seg_lo, seg_hi = midnight + lo * 3600, midnight + hi * 3600
+                if t < seg_hi:
+                    cur = max(t, seg_lo)
+                    if remaining <= seg_hi - cur:
+                        return cur + remaining
+                    remaining -= seg_hi - cur
+                    t = seg_hi
+        day += 1
+
 @dataclass(frozen=True, slots=True)
 class DeptProfile:
     """How a department behaves: sign-for speed, share of allowed time used, returns, extensions."""
 
     sign_hours: float  # median office hours until sign-for
     use: float  # median share of the allowed resolve time actually used (> 1 means usually late)
-    use_sigma: float = 0.45
-    sign_sigma: float = 0.8
+    use_sigma: float = 0.4
+    sign_sigma: float = 0.7
     return_p: float = 0.05
     extension_p: float = 0.3
     success_shift: float = 0.0
@@ -108,19 +155,19 @@ class DeptProfile:
 
 # Housing/construction and natural resources are the chronic latecomers; the grid center is quick.
 COUNTY_PROFILES: dict[str, DeptProfile] = {
-    "xfj": DeptProfile(sign_hours=1.0, use=0.7),
+    "xfj": DeptProfile(sign_hours=1.0, use=0.6),
     "sfj": DeptProfile(sign_hours=1.5, use=0.3, return_p=0.04),
-    "fy": DeptProfile(sign_hours=5.0, use=0.7, return_p=0.06),
-    "jcy": DeptProfile(sign_hours=8.0, use=0.6, return_p=0.06),
+    "fy": DeptProfile(sign_hours=3.0, use=0.6, return_p=0.06),
+    "jcy": DeptProfile(sign_hours=4.0, use=0.6, return_p=0.06),
     "gaj": DeptProfile(sign_hours=1.0, use=0.5, return_p=0.05),
     "jjdd": DeptProfile(sign_hours=1.0, use=0.6, return_p=0.03),
     "rsj": DeptProfile(sign_hours=2.0, use=0.6, return_p=0.04, extension_p=0.35),
-    "zjj": DeptProfile(sign_hours=6.0, use=1.05, return_p=0.08, extension_p=0.4, success_shift=-0.03),
-    "zrzyj": DeptProfile(sign_hours=8.0, use=1.15, return_p=0.07, extension_p=0.35, success_shift=-0.03),
-    "wjj": DeptProfile(sign_hours=4.0, use=0.75, return_p=0.05),
-    "scjgj": DeptProfile(sign_hours=3.0, use=0.6, return_p=0.05),
-    "cgj": DeptProfile(sign_hours=3.0, use=0.8, use_sigma=0.6, return_p=0.06),
-    "mzj": DeptProfile(sign_hours=3.0, use=0.55, return_p=0.04),
+    "zjj": DeptProfile(sign_hours=4.5, use=1.05, return_p=0.08, extension_p=0.4, success_shift=-0.03),
+    "zrzyj": DeptProfile(sign_hours=5.0, use=1.15, return_p=0.07, extension_p=0.35, success_shift=-0.03),
+    "wjj": DeptProfile(sign_hours=2.5, use=0.6, return_p=0.05),
+    "scjgj": DeptProfile(sign_hours=2.0, use=0.55, return_p=0.05),
+    "cgj": DeptProfile(sign_hours=2.0, use=0.65, use_sigma=0.55, return_p=0.06),
+    "mzj": DeptProfile(sign_hours=2.0, use=0.55, return_p=0.04),
     "fl": DeptProfile(sign_hours=2.0, use=0.5, return_p=0.05, success_shift=0.02),
     "wgzx": DeptProfile(sign_hours=0.3, use=0.4, return_p=0.03),
 }
@@ -129,10 +176,10 @@ COUNTY_PROFILES: dict[str, DeptProfile] = {
 def township_profile(rng: random.Random, slow: bool = False) -> DeptProfile:
     """Return a township 综治办's profile; a `slow` one signs late and often overruns."""
     if slow:
-        return DeptProfile(sign_hours=5.0, use=1.2, return_p=0.04, extension_p=0.2, escalate_p=0.04)
+        return DeptProfile(sign_hours=4.0, use=1.2, return_p=0.04, extension_p=0.2, escalate_p=0.04)
     return DeptProfile(
-        sign_hours=rng.uniform(0.4, 3.0),
-        use=rng.uniform(0.45, 0.9),
+        sign_hours=rng.uniform(0.4, 2.5),
+        use=rng.uniform(0.45, 0.8),
         return_p=rng.uniform(0.02, 0.06),
         extension_p=0.2,
         escalate_p=0.03,

@@ -61,11 +61,21 @@ def _counter(key: str, lang: str) -> html.Div:
     )
 
 
+def _center(bounds: list[list[float]] | None) -> list[float]:
+    if not bounds:
+        return [0.0, 0.0]
+    (s, w), (n, e) = bounds
+    return [(s + n) / 2, (w + e) / 2]
+
+
 def _map(ctx: WallContext) -> dl.Map:
     b = ctx.boundaries
     return dl.Map(
         id=MAP,
         bounds=b["bounds"],
+        center=_center(b["bounds"]),
+        zoom=10,
+        trackViewport=False,
         boundsOptions={"padding": [12, 12]},
         zoomControl=False,
         attributionControl=False,

@@ -127,9 +127,9 @@ class Stack:
     def wait_seq(self, seq: int, timeout: float = 10.0) -> None:
         """Wait until the ingest has applied up to a global seq."""
         deadline = time.monotonic() + timeout
-        while self.ingest.applier.seq < seq:
+        while self.ingest.applier.committed_seq < seq:
             if time.monotonic() > deadline:
-                raise AssertionError(f"ingest at seq {self.ingest.applier.seq}, wanted {seq}")
+                raise AssertionError(f"ingest at seq {self.ingest.applier.committed_seq}, wanted {seq}")
             time.sleep(0.01)
 
 
@@ -141,8 +141,7 @@ def stack(settings: Settings) -> Iterator[Stack]:
     s.stop()
 
 
-def wait_for(predicate: Any, timeout: float = 10.0, interval: float = 0.02) -> Any:
-    """Poll a predicate until it returns something truthy; fail after the timeout."""
+def _wait_for(predicate: Any, timeout: float = 10.0, interval: float = 0.02) -> Any:
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
@@ -151,3 +150,9 @@ def wait_for(predicate: Any, timeout: float = 10.0, interval: float = 0.02) -> A
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         time.sleep(interval)
+
+
+@pytest.fixture
+def wait_for() -> Any:
+    """Return a function that polls a predicate until it holds, failing after a timeout."""
+    return _wait_for

@@ -1,0 +1,114 @@
+"""Run the whole demo from one command: Redis, database, ingest, web and simulator; Ctrl-C stops it all."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+import time
+from types import FrameType
+
+from dashboard.embedded import EmbeddedRedis
+from dashboard.runners import seed_county
+from dashboard.settings import Settings
+from datafeeds.db import make_engine
+from datafeeds.queries import health
+
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    # A child outlives a killed parent otherwise; Linux can send it SIGTERM when the parent goes.
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except OSError:
+        pass
+
+
+class Children:
+    """The demo's child processes, stopped together."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start(self, name: str, *args: str) -> None:
+        """Start `zhongshu <args>` as a child in its own process group."""
+        self.procs[name] = subprocess.Popen(
+            [sys.executable, "-m", "dashboard.cli", *args], env=self.env, stdin=subprocess.DEVNULL,
+            start_new_session=True, preexec_fn=_die_with_parent,
+        )
+
+    def dead(self) -> str | None:
+        """Return the name of a child that has exited, if any."""
+        return next((n for n, p in self.procs.items() if p.poll() is not None), None)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Ask every child to stop, then kill what is left after the timeout."""
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for proc in self.procs.values():
+            try:
+                proc.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def _wait_ingest(settings: Settings, since: float, timeout: float = 30.0) -> None:
+    engine = make_engine(settings.db_url)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            alive = health(engine)["alive_at"]
+            if alive is not None and alive.timestamp() >= since:
+                return
+            time.sleep(0.1)
+    finally:
+        engine.dispose()
+    raise RuntimeError("the ingest did not start")
+
+
+def run_demo(settings: Settings) -> int:
+    """Start everything, print the URL, and stop everything on Ctrl-C or SIGTERM."""
+    embedded: EmbeddedRedis | None = None
+    env = dict(os.environ)
+    env["ZHONGSHU_DATA_DIR"] = str(settings.data_dir.resolve())
+
+    def on_term(signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_term)
+    children = Children(env)
+    try:
+        if not settings.redis_url:
+            embedded = EmbeddedRedis(settings.data_dir)
+            env["ZHONGSHU_REDIS_URL"] = embedded.start()
+            print(f"embedded Redis at {env['ZHONGSHU_REDIS_URL']}", flush=True)
+        county = seed_county(settings)
+        print(f"database {settings.db_url}: {county.name}, {len(county.townships())} townships, "
+              f"{len(county.villages())} villages", flush=True)
+        started = time.time() - 1
+        children.start("ingest", "ingest")
+        _wait_ingest(settings, started)
+        children.start("web", "serve")
+        children.start("simulator", "simulate")
+        url = f"http://{settings.host}:{settings.port}/wall"
+        print(f"\n  指挥中枢 wall: {url}\n  health: http://{settings.host}:{settings.port}/healthz"
+              f"\n  English: {url}?lang=en\n  Ctrl-C stops everything.\n", flush=True)
+        while (name := children.dead()) is None:
+            time.sleep(0.5)
+        print(f"zhongshu demo: the {name} process stopped; stopping the rest", file=sys.stderr, flush=True)
+        return 1
+    except KeyboardInterrupt:
+        print("\nstopping…", flush=True)
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        children.stop()
+        if embedded is not None:
+            embedded.stop()

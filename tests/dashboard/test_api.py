@@ -1,0 +1,65 @@
+"""The JSON endpoints against a running web server and ingest."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+
+from datafeeds.publisher import Publisher
+
+
+def _get(url: str) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read())
+
+
+def test_healthz_and_snapshot_follow_the_feed(stack, rclient, county, wait_for) -> None:
+    status, body = _get(f"{stack.url}/healthz")
+    assert status == 200 and body["ingest_alive"] is True and body["last_seq"] == 0
+    town = county.townships()[0]
+    pub = Publisher(rclient, prefix=stack.settings.feed_prefix, source="api-test")
+    pub.publish("case.registered", {"case_no": "H-1", "title": "物业纠纷", "category": "0402",
+                                    "source_channel": "hotline_12345", "township": town.code,
+                                    "lat": town.lat, "lon": town.lon})
+    rclient.publish(f"{stack.settings.feed_prefix}:feed:cases", b"{not json")
+    stack.wait_seq(1)
+    _, body = _get(f"{stack.url}/healthz")
+    assert (body["last_seq"], body["accepted"]) == (1, 1)
+    assert body["last_event_at"] is not None
+
+    def rejected() -> int:
+        return _get(f"{stack.url}/healthz")[1]["rejected"]
+
+    wait_for(lambda: rejected() == 1)
+    _, snap = _get(f"{stack.url}/api/snapshot?names=1&lang=en")
+    assert snap["seq"] == 1
+    assert snap["counters"]["today_registered"] == 1 and snap["counters"]["open"] == 1
+    assert [p["case_no"] for p in snap["pins"]] == ["H-1"]
+    assert snap["ticker"][0]["type"] == "case.registered"
+    assert snap["names"]["places"][town.code] == town.name_en
+    assert snap["names"]["categories"]["0402"]
+
+
+def test_healthz_says_degraded_when_the_ingest_is_gone(settings) -> None:
+    from dashboard.app import create_app
+
+    client = create_app(settings).test_client()
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["ingest_alive"] is False
+
+
+def test_wall_page_and_assets_come_from_the_app(settings) -> None:
+    from dashboard.app import create_app
+
+    client = create_app(settings).test_client()
+    page = client.get("/wall")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    for asset in ("wall.css", "zhongshu-live.js", "zhongshu-socket.js", "zhongshu-map.js"):
+        assert asset in html
+    assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html

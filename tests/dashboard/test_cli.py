@@ -1,0 +1,131 @@
+"""The command line as an integrator and an operator meet it, in real subprocesses."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from datafeeds.contractdocs import example_events
+
+
+def zhongshu(*args: str, env: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "dashboard.cli", *args], input=stdin, env=env,
+                          capture_output=True, text=True, timeout=60)
+
+
+@pytest.fixture
+def env(redis_url: str, prefix: str, tmp_path: Path) -> dict[str, str]:
+    return {**os.environ, "ZHONGSHU_REDIS_URL": redis_url, "ZHONGSHU_FEED_PREFIX": prefix,
+            "ZHONGSHU_DATA_DIR": str(tmp_path)}
+
+
+def test_publish_sends_valid_messages(env: dict[str, str], rclient, prefix: str) -> None:
+    sub = rclient.pubsub(ignore_subscribe_messages=True)
+    sub.psubscribe(f"{prefix}:feed:*")
+    messages = example_events(source="cli")[:3]
+    result = zhongshu("publish", "-", env=env, stdin="\n".join(json.dumps(m) for m in messages))
+    assert result.returncode == 0, result.stderr
+    assert "published 3" in result.stdout
+    got = []
+    deadline = time.monotonic() + 5
+    while len(got) < 3 and time.monotonic() < deadline:
+        msg = sub.get_message(timeout=0.5)
+        if msg:
+            got.append(json.loads(msg["data"])["id"])
+    assert got == [m["id"] for m in messages]
+
+
+def test_publish_refuses_an_invalid_message_and_sends_nothing(env: dict[str, str], rclient, prefix: str,
+                                                               tmp_path: Path) -> None:
+    sub = rclient.pubsub(ignore_subscribe_messages=True)
+    sub.psubscribe(f"{prefix}:feed:*")
+    good, bad = example_events(source="cli")[0], example_events(source="cli-bad")[0]
+    bad["data"]["lat"] = 123.0
+    path = tmp_path / "batch.json"
+    path.write_text(json.dumps([good, bad]), encoding="utf-8")
+    result = zhongshu("publish", str(path), env=env)
+    assert result.returncode == 1
+    assert "message 2: rejected (invalid_value)" in result.stderr and "lat" in result.stderr
+    assert sub.get_message(timeout=0.5) is None
+
+
+def test_publish_says_clearly_when_no_redis_is_configured(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "ZHONGSHU_REDIS_URL"}
+    env["ZHONGSHU_DATA_DIR"] = str(tmp_path)
+    result = zhongshu("publish", "-", env=env, stdin=json.dumps(example_events()[0]))
+    assert result.returncode == 2
+    assert "ZHONGSHU_REDIS_URL" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_schema_writes_the_docs(tmp_path: Path) -> None:
+    result = zhongshu("schema", "--out", str(tmp_path), env=dict(os.environ))
+    assert result.returncode == 0
+    schema = json.loads((tmp_path / "feed-schema.json").read_text(encoding="utf-8"))
+    assert "case.registered" in json.dumps(schema)
+    assert "### `case.visited`" in (tmp_path / "feed-contract.md").read_text(encoding="utf-8")
+
+
+def _children_of(pid: int) -> set[int]:
+    out = subprocess.run(["ps", "-e", "-o", "pid=,ppid="], capture_output=True, text=True).stdout
+    tree: dict[int, list[int]] = {}
+    for line in out.splitlines():
+        child, parent = map(int, line.split())
+        tree.setdefault(parent, []).append(child)
+    found, todo = set(), [pid]
+    while todo:
+        for child in tree.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_demo_runs_everything_and_ctrl_c_stops_it_all(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHONGSHU_")}
+    env.update(ZHONGSHU_DATA_DIR=str(tmp_path / "data"), ZHONGSHU_PORT=str(port),
+               ZHONGSHU_SIM_BACKFILL_DAYS="1")
+    demo = subprocess.Popen([sys.executable, "-m", "dashboard.cli", "demo"], env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        health: dict = {}
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                    health = json.loads(r.read())
+                if health.get("accepted", 0) > 100:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.5)
+        assert health.get("ingest_alive") and health["accepted"] > 100, health
+        assert health["last_seq"] > 0
+        children = _children_of(demo.pid)
+        assert len(children) >= 4  # redis-server, ingest, web, simulator
+        demo.send_signal(signal.SIGINT)
+        output, _ = demo.communicate(timeout=30)
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+    assert demo.returncode == 0, output
+    assert f"http://127.0.0.1:{port}/wall" in output
+    time.sleep(0.5)
+    alive = [pid for pid in children if Path(f"/proc/{pid}").exists()
+             and "zombie" not in Path(f"/proc/{pid}/status").read_text()]
+    assert alive == [], "every process the demo started has stopped"
