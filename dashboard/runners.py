@@ -31,7 +31,7 @@ def seed_county(settings: Settings) -> County:
     """Migrate the database and load the synthetic county into it (idempotent)."""
     engine = make_engine(settings.db_url)
     migrate(engine)
-    county = build_county(settings.county_name, seed=settings.sim_seed, code=settings.county_code)
+    county = build_county(settings.county_name, code=settings.county_code)
     with make_sessionmaker(engine)() as session:
         load_county(session, county)
         session.commit()
@@ -87,7 +87,7 @@ def simulate(settings: Settings, *, seed: int | None = None, cases_per_day: floa
     from datafeeds.simulator import Simulator
 
     client = redis.Redis.from_url(resolve_redis_url(settings))
-    county = build_county(settings.county_name, seed=settings.sim_seed, code=settings.county_code)
+    county = build_county(settings.county_name, code=settings.county_code)
     sim = Simulator(county, seed=settings.sim_seed if seed is None else seed,
                     cases_per_day=cases_per_day or settings.sim_cases_per_day,
                     speedup=speedup or settings.sim_speedup)

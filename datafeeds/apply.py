@@ -14,6 +14,7 @@ from sqlalchemy import Engine, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from datafeeds import categories
+from datafeeds.bulk import Bulk
 from datafeeds.clock import SHANGHAI, local_day, utcnow
 from datafeeds.contract import ContractError, Envelope, parse_event
 from datafeeds.deadlines import DeadlinePolicy
@@ -29,7 +30,8 @@ from datafeeds.models import (
     Place,
 )
 from datafeeds.statswrite import upsert_daily
-from datafeeds.wallstate import DayCounts, LiveCase, counters, is_overdue, pin, ticker_row
+from datafeeds.livecounts import LiveCounts
+from datafeeds.wallstate import DayCounts, LiveCase, counters, pin, ticker_row
 
 log = logging.getLogger(__name__)
 
@@ -58,13 +60,16 @@ class _Batch:
     events: list[dict[str, Any]] = field(default_factory=list)
     new_cases: dict[str, LiveCase] = field(default_factory=dict)
     touched: dict[str, LiveCase] = field(default_factory=dict)
-    new_assignments: list[dict[str, Any]] = field(default_factory=list)
-    assignment_updates: dict[int, dict[str, Any]] = field(default_factory=dict)
+    new_assignments: dict[int, dict[str, Any]] = field(default_factory=dict)
+    dirty_assignments: set[int] = field(default_factory=set)
+    closed_assignments: set[int] = field(default_factory=set)
+    existing_cases: set[str] = field(default_factory=set)
+    changed: dict[str, set[str]] = field(default_factory=dict)
+    ticker: list[tuple[int, Envelope, LiveCase]] = field(default_factory=list)
     alerts_new: list[dict[str, Any]] = field(default_factory=list)
     alerts_cleared: list[dict[str, Any]] = field(default_factory=list)
     dead: list[dict[str, Any]] = field(default_factory=list)
     days: dict[date, DayCounts] = field(default_factory=dict)
-    ticker: list[dict[str, Any]] = field(default_factory=list)
     pins_touched: set[str] = field(default_factory=set)
     heartbeat_at: datetime | None = None
     duplicates: int = 0
@@ -111,13 +116,13 @@ class Applier:
             rows = conn.execute(select(Case).where(Case.state.in_(LIVE_STATES))).scalars()
             for c in rows:
                 self.live[c.case_no] = _live_from_row(c)
-            active = conn.execute(
-                select(Assignment.case_id, Assignment.id).where(Assignment.status.in_(("pending", "signed")))
-            ).all()
             by_id = {c.id: c for c in self.live.values()}
-            for case_id, aid in active:
-                if case_id in by_id:
-                    by_id[case_id].assignment_id = aid
+            self.assignments: dict[int, dict[str, Any]] = {}
+            for a in conn.execute(select(Assignment).where(Assignment.status.in_(("pending", "signed"))))\
+                    .scalars():
+                if a.case_id in by_id:
+                    by_id[a.case_id].assignment_id = a.id
+                    self.assignments[a.id] = {c: getattr(a, c) for c in _ASSIGNMENT_COLUMNS}
             self.next_case_id = (conn.execute(select(func.max(Case.id))).scalar() or 0) + 1
             self.next_assignment_id = (conn.execute(select(func.max(Assignment.id))).scalar() or 0) + 1
             self.alerts: dict[str, dict[str, Any]] = {
@@ -126,6 +131,8 @@ class Applier:
             }
             self._load_days(conn, local_day(self.clock(), self.tz))
         self.committed_seq = self.seq
+        self.counts = LiveCounts()
+        self.counts.reset(list(self.live.values()), self.clock())
 
     def _load_days(self, conn: Session, today: date) -> None:
         from datafeeds.models import DailyStat
@@ -145,9 +152,8 @@ class Applier:
         if today != self.today:
             with Session(self.engine) as conn:
                 self._load_days(conn, today)
-        open_cases = [c for c in self.live.values() if c.is_open]
-        overdue = sum(1 for c in open_cases if is_overdue(c, now))
-        return counters(len(open_cases), overdue, self.day_counts[today],
+        overdue = self.counts.overdue_count(now, self.live)
+        return counters(len(self.counts.open), overdue, self.day_counts[today],
                         self.day_counts[today - timedelta(days=1)], today)
 
     def pins(self, now: datetime | None = None) -> list[dict[str, Any]]:
@@ -195,6 +201,8 @@ class Applier:
                 continue
             parsed.append((msg, event))
         seen = self._already_stored([e.id for _, e in parsed])
+        batch.existing_cases = self._existing_cases(
+            [e.data.case_no for _, e in parsed if e.type == "case.registered"])
         prev_seq = self.seq
         for msg, event in parsed:
             if event.id in seen:
@@ -245,19 +253,23 @@ class Applier:
                 to_state = next_state(type_, case.state)
             except TransitionError as exc:
                 raise Rejected("bad_transition", str(exc)) from exc
+            before = _case_dynamic_row(case)
             self._transition(case, event, to_state, batch)
+            after = _case_dynamic_row(case)
+            changed = batch.changed.setdefault(case.case_no, set())
+            changed.update(k for k, v in after.items() if before[k] != v)
+        self.counts.touch(case, now)
         self.seq += 1
         case.last_seq = self.seq
         batch.touched[case.case_no] = case
         batch.pins_touched.add(case.case_no)
         batch.events.append(_event_row(self.seq, event, case.id, from_state, case.state, now))
-        batch.ticker.append(ticker_row(self.seq, event.id, type_, event.at, case.case_no, case.township,
-                                       case.category, case.department))
+        batch.ticker.append((self.seq, event, case))
         self.last_event_at = max(self.last_event_at or event.at, event.at)
 
     def _register(self, event: Envelope, batch: _Batch) -> LiveCase:
         d = event.data
-        if d.case_no in self.live or self._case_exists(d.case_no):
+        if d.case_no in self.live or d.case_no in batch.existing_cases:
             raise Rejected("duplicate_case", f"case {d.case_no} is already registered")
         if d.township not in self.townships:
             raise Rejected("unknown_place", f"unknown township {d.township}")
@@ -277,9 +289,11 @@ class Applier:
         self._day(batch, event.at).registered += 1
         return case
 
-    def _case_exists(self, case_no: str) -> bool:
+    def _existing_cases(self, case_nos: list[str]) -> set[str]:
+        if not case_nos:
+            return set()
         with self.engine.connect() as conn:
-            return conn.execute(select(Case.id).where(Case.case_no == case_no)).first() is not None
+            return set(conn.execute(select(Case.case_no).where(Case.case_no.in_(case_nos))).scalars())
 
     def _day(self, batch: _Batch, at: datetime) -> DayCounts:
         day = local_day(at, self.tz)
@@ -303,12 +317,14 @@ class Applier:
             case.sign_due, case.resolve_due, case.signed_at = sign_due, resolve_due, None
             case.assignment_id = self.next_assignment_id
             self.next_assignment_id += 1
-            batch.new_assignments.append({
+            row = {
                 "id": case.assignment_id, "case_id": case.id, "department_code": d.department,
                 "assigned_at": event.at, "sign_due": sign_due, "resolve_due": resolve_due,
                 "signed_at": None, "resolved_at": None, "returned_at": None, "status": "pending",
                 "extension": None, "assigned_seq": self.seq + 1,
-            })
+            }
+            self.assignments[case.assignment_id] = row
+            batch.new_assignments[case.assignment_id] = row
         elif t == "case.signed":
             case.signed_at = event.at
             self._assignment_update(case, batch, signed_at=event.at, status="signed")
@@ -326,7 +342,7 @@ class Applier:
         elif t == "case.resolved":
             case.resolved_at, case.outcome, case.resolution_method = event.at, d.outcome, d.method
             self._assignment_update(case, batch, resolved_at=event.at, status="resolved")
-            case.assignment_id = None
+            self._close_assignment(case, batch, status="resolved", at=event.at)
             counts = self._day(batch, event.at)
             counts.resolved += 1
             counts.resolved_success += d.outcome == "success"
@@ -339,13 +355,12 @@ class Applier:
             self._close_assignment(case, batch, status="closed", at=event.at)
 
     def _assignment_update(self, case: LiveCase, batch: _Batch, **values: Any) -> None:
-        if case.assignment_id is None:
+        aid = case.assignment_id
+        if aid is None:
             return
-        new = next((a for a in batch.new_assignments if a["id"] == case.assignment_id), None)
-        if new is not None:
-            new.update(values)
-        else:
-            batch.assignment_updates.setdefault(case.assignment_id, {}).update(values)
+        self.assignments[aid].update(values)
+        if aid not in batch.new_assignments:
+            batch.dirty_assignments.add(aid)
 
     def _close_assignment(self, case: LiveCase, batch: _Batch, *, status: str, at: datetime) -> None:
         if case.assignment_id is None:
@@ -354,6 +369,7 @@ class Applier:
         if status == "returned":
             values["returned_at"] = at
         self._assignment_update(case, batch, **values)
+        batch.closed_assignments.add(case.assignment_id)
         case.assignment_id = None
 
     def _apply_alert(self, event: Envelope, batch: _Batch) -> None:
@@ -381,21 +397,24 @@ class Applier:
         if b.heartbeat_at is not None:
             self.last_heartbeat_at = max(self.last_heartbeat_at or b.heartbeat_at, b.heartbeat_at)
         with self.engine.begin() as conn:
-            if b.new_cases:
-                conn.execute(insert(Case), [
-                    {**self._pending_rows.pop(c.case_no), **_case_dynamic_row(c), "id": c.id}
-                    for c in b.new_cases.values()
-                ])
-            updates = [_prefixed(_case_dynamic_row(c), c.id) for n, c in b.touched.items()
-                       if n not in b.new_cases]
-            if updates:
-                conn.execute(_CASE_UPDATE, updates)
-            if b.new_assignments:
-                conn.execute(insert(Assignment), b.new_assignments)
-            for aid, values in b.assignment_updates.items():
-                conn.execute(update(Assignment).where(Assignment.id == aid).values(**values))
-            if b.events:
-                conn.execute(insert(CaseEvent), b.events)
+            bulk = Bulk(conn)
+            bulk.insert(conn, _CASES, _CASE_INSERT_COLUMNS, (
+                {**self._pending_rows.pop(c.case_no), **_case_dynamic_row(c), "id": c.id, "updated_at": now}
+                for c in b.new_cases.values()
+            ))
+            groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+            for case_no, columns in b.changed.items():
+                if case_no in b.new_cases:
+                    continue
+                c = b.touched[case_no]
+                key = tuple(sorted(columns | {"last_seq", "updated_at"}))
+                groups.setdefault(key, []).append({**_case_dynamic_row(c), "id": c.id, "updated_at": now})
+            for columns_key, rows in groups.items():
+                bulk.update(conn, _CASES, columns_key, rows)
+            bulk.insert(conn, _ASSIGNMENTS, _ASSIGNMENT_COLUMNS, b.new_assignments.values())
+            bulk.update(conn, _ASSIGNMENTS, _ASSIGNMENT_MUTABLE,
+                        (self.assignments[aid] for aid in b.dirty_assignments))
+            bulk.insert(conn, _EVENTS, _EVENT_COLUMNS, b.events)
             if b.alerts_new:
                 conn.execute(insert(Alert), b.alerts_new)
             if b.alerts_cleared:
@@ -412,6 +431,8 @@ class Applier:
                 last_event_at=self.last_event_at, last_heartbeat_at=self.last_heartbeat_at,
             ))
         self.committed_seq = self.seq
+        for aid in b.closed_assignments:
+            self.assignments.pop(aid, None)
         for day, counts in b.days.items():
             if day in self.day_counts:
                 mine = self.day_counts[day]
@@ -437,21 +458,29 @@ class Applier:
             "events": len(b.events),
             "counters": self.counters(now),
             "pins": {"upsert": upsert, "remove": remove},
-            "ticker": b.ticker[-self.ticker_size:],
+            "ticker": [ticker_row(seq, e.id, e.type, e.at, c.case_no, c.township, c.category, c.department)
+                       for seq, e, c in b.ticker[-self.ticker_size:]],
             "alerts": {"raised": [_alert_dict_from_row(a) for a in b.alerts_new],
                        "cleared": [a["b_alert_id"] for a in b.alerts_cleared]},
             "last_event_at": self.last_event_at.isoformat() if self.last_event_at else None,
         }
 
 
+_ASSIGNMENT_COLUMNS = ("id", "case_id", "department_code", "assigned_at", "sign_due", "resolve_due",
+                       "signed_at", "resolved_at", "returned_at", "status", "extension", "assigned_seq")
+_ASSIGNMENT_MUTABLE = ("resolve_due", "signed_at", "resolved_at", "returned_at", "status", "extension")
+_CASES = Case.__table__
+_ASSIGNMENTS = Assignment.__table__
+_EVENTS = CaseEvent.__table__
+_EVENT_COLUMNS = ("seq", "event_id", "case_id", "type", "at", "received_at", "source", "source_seq",
+                  "department_code", "from_state", "to_state", "note", "data")
 _DYNAMIC = ("state", "is_open", "category", "grade", "department_code", "supervision", "escalated",
             "returns", "sign_due", "resolve_due", "assigned_at", "signed_at", "resolved_at", "closed_at",
             "outcome", "resolution_method", "satisfaction", "updated_at", "last_seq")
-_CASE_UPDATE = (
-    update(Case.__table__)
-    .where(Case.__table__.c.id == bindparam("b_id"))
-    .values({name: bindparam(f"b_{name}") for name in _DYNAMIC})
-)
+_STATIC = ("case_no", "title", "description", "scale", "urgent", "is_group", "long_standing",
+           "people_involved", "amount_involved", "source_channel", "township_code", "village_code", "grid",
+           "address", "lat", "lon", "parties", "registered_at")
+_CASE_INSERT_COLUMNS = ("id", *_STATIC, *_DYNAMIC)
 
 
 def _case_dynamic_row(c: LiveCase) -> dict[str, Any]:
@@ -461,14 +490,8 @@ def _case_dynamic_row(c: LiveCase) -> dict[str, Any]:
         "returns": c.returns, "sign_due": c.sign_due, "resolve_due": c.resolve_due,
         "assigned_at": c.assigned_at, "signed_at": c.signed_at, "resolved_at": c.resolved_at,
         "closed_at": c.closed_at, "outcome": c.outcome, "resolution_method": c.resolution_method,
-        "satisfaction": c.satisfaction, "updated_at": utcnow(), "last_seq": c.last_seq,
+        "satisfaction": c.satisfaction, "last_seq": c.last_seq,
     }
-
-
-def _prefixed(row: dict[str, Any], case_id: int) -> dict[str, Any]:
-    out = {f"b_{k}": v for k, v in row.items()}
-    out["b_id"] = case_id
-    return out
 
 
 def _case_static_row(event: Envelope) -> dict[str, Any]:
@@ -503,7 +526,7 @@ def _event_row(seq: int, event: Envelope, case_id: int | None, from_state: str |
         "received_at": now, "source": event.source, "source_seq": event.seq,
         "department_code": getattr(data, "department", None), "from_state": from_state,
         "to_state": to_state, "note": getattr(data, "note", ""),
-        "data": data.model_dump(mode="json", exclude_none=True),
+        "data": data.model_dump_json(exclude_none=True),
     }
 
 

@@ -341,8 +341,8 @@ def load_county(session: Session, county: County) -> LoadResult:
         for p in county.places:
             if p.tier != tier:
                 continue
-            values = {"name": p.name, "name_en": p.name_en, "tier": p.tier, "parent_code": p.parent_code, "lat": p.lat,
-                      "lon": p.lon, "polygon": p.polygon}
+            values = {"name": p.name, "name_en": p.name_en, "tier": p.tier, "parent_code": p.parent_code,
+                      "lat": p.lat, "lon": p.lon, "polygon": p.polygon}
             row = session.get(Place, p.code)
             if row is None:
                 session.add(Place(code=p.code, **values))
@@ -351,7 +351,8 @@ def load_county(session: Session, county: County) -> LoadResult:
                 updated += 1
         session.flush()  # children reference parents through a foreign key
     for d in county.departments:
-        dvalues = {"name": d.name, "name_en": d.name_en, "kind": d.kind, "stationing": d.stationing, "place_code": d.place_code}
+        dvalues = {"name": d.name, "name_en": d.name_en, "kind": d.kind, "stationing": d.stationing,
+                   "place_code": d.place_code}
         dep = session.get(Department, d.code)
         if dep is None:
             session.add(Department(code=d.code, **dvalues))

@@ -147,7 +147,8 @@ class CaseEvent(Base):
     from_state: Mapped[str | None] = mapped_column(String(20))
     to_state: Mapped[str | None] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(Text, default="")
-    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The event's `data` as the JSON text pydantic wrote: history is read rarely, written at ingest speed.
+    data: Mapped[str] = mapped_column(Text)
 
 
 class Assignment(Base):

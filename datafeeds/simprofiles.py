@@ -76,6 +76,7 @@ HOURLY_RHYTHM: tuple[float, ...] = (
     0.9, 0.8, 1.6, 2.1, 2.2, 1.8, 1.0, 0.7, 0.55, 0.4, 0.25, 0.15,
 )
 NON_WORKING_DAY_FACTOR = 0.55  # weekends and holidays: windows closed, hotlines still ring
+_RHYTHM_MEAN = sum(HOURLY_RHYTHM) / 24
 
 # Source channel weights (day, night): at night only the hotlines, 110 and the internet bring cases.
 SOURCE_WEIGHTS: dict[SourceChannel, tuple[float, float]] = {
@@ -138,6 +139,22 @@ def after_hours(
                     remaining -= seg_hi - cur
                     t = seg_hi
         day += 1
+
+def arrival_rate(t: float, cases_per_day: float) -> float:
+    """Return the case arrival rate (per second) at epoch seconds t; a working day averages cases_per_day."""
+    factor = 1.0 if working(day_of(t)) else NON_WORKING_DAY_FACTOR
+    return cases_per_day / _DAY * HOURLY_RHYTHM[hour_of(t)] / _RHYTHM_MEAN * factor
+
+
+def next_arrival(rng: random.Random, t: float, cases_per_day: float) -> float:
+    """Return the next arrival after t of the rhythm-modulated Poisson process."""
+    # Thinning: draw under the busiest hour's rate, keep a draw with probability rate(t)/top.
+    top = cases_per_day / _DAY * max(HOURLY_RHYTHM) / _RHYTHM_MEAN
+    while True:
+        t += rng.expovariate(top)
+        if rng.random() * top <= arrival_rate(t, cases_per_day):
+            return t
+
 
 @dataclass(frozen=True, slots=True)
 class DeptProfile:

@@ -75,8 +75,12 @@ def run_simulation(
             publisher.publish_event(publisher.event("heartbeat", {"interval_s": heartbeat_s}))
             beats += 1
             next_beat += heartbeat_s
-        # Short ticks in rate mode keep batches small; live mode idles longer (the next event is rarely soon).
+        # Short ticks in rate mode keep batches small; live mode sleeps until its next event is due, so a
+        # lone event goes out on time instead of waiting for a polling tick.
         wait = min(0.05 if rate is not None else 0.25, next_beat - time.monotonic())
+        upcoming = sim.next_stamp() if rate is None else None
+        if upcoming is not None:
+            wait = min(wait, (upcoming - utcnow()).total_seconds())
         if duration is not None:
             wait = min(wait, began + duration - time.monotonic())
         stop.wait(max(wait, 0.001))

@@ -30,8 +30,6 @@ from datafeeds.simprofiles import (
     CENTER_HOURS,
     COUNTY_PROFILES,
     DEFAULT_SUCCESS,
-    HOURLY_RHYTHM,
-    NON_WORKING_DAY_FACTOR,
     OFFICE_HOURS,
     REFER_CHANNEL,
     SUCCESS_RATE,
@@ -40,15 +38,13 @@ from datafeeds.simprofiles import (
     day_date,
     day_of,
     hour_of,
+    next_arrival,
     routes_for,
     township_profile,
-    working,
 )
 from datafeeds.simrun import RunStats, run_simulation
 
 _DAY = 86400.0
-_RHYTHM_MEAN = sum(HOURLY_RHYTHM) / 24
-_RHYTHM_MAX = max(HOURLY_RHYTHM) / _RHYTHM_MEAN
 _LEVELS = ("none", "normal", "yellow", "red")
 _METHODS = [m for m, _ in METHODS]
 _METHOD_CUM = list(itertools.accumulate(w for _, w in METHODS))
@@ -159,11 +155,11 @@ class Simulator:
         now = (at or utcnow()).timestamp()
         return [self._finish(raw, partial(self._relative, now, raw[0])) for raw in raws]
 
-    def next_event_at(self) -> datetime | None:
-        """Return the simulated time of the next queued action (None before the start)."""
+    def next_stamp(self) -> datetime | None:
+        """Return the live stamp of the next queued action (which may emit nothing), or None."""
         if self._pending:
-            return _dt(self._pending[0][0])
-        return _dt(self._q[0][0]) if self._q else None
+            return _dt(self._stamp(self._pending[0][0]))
+        return _dt(self._stamp(self._q[0][0])) if self._q else None
 
     # --- engine -------------------------------------------------------------------------------
     def _begin(self, origin: float) -> None:
@@ -194,17 +190,8 @@ class Simulator:
                 data[key] = datetime.fromtimestamp(mapper(due), SHANGHAI).isoformat()
         return SimEvent(type_, data, _dt(mapper(t)))
 
-    def _rate(self, t: float) -> float:
-        factor = 1.0 if working(day_of(t)) else NON_WORKING_DAY_FACTOR
-        return self.cases_per_day / _DAY * HOURLY_RHYTHM[hour_of(t)] / _RHYTHM_MEAN * factor
-
     def _next_arrival(self, t: float) -> float:
-        # Thinning of a non-homogeneous Poisson process under the busiest hour's rate.
-        top = self.cases_per_day / _DAY * _RHYTHM_MAX
-        while True:
-            t += self.rng.expovariate(top)
-            if self.rng.random() * top <= self._rate(t):
-                return t
+        return next_arrival(self.rng, t, self.cases_per_day)
 
     def _office(self, t: float, hours: float) -> float:
         return after_hours(t, hours, OFFICE_HOURS, working_only=True)
@@ -434,12 +421,7 @@ class Simulator:
         chunk: int = 500,
         max_backfill_rate: float = 20_000.0,
     ) -> RunStats:
-        """Publish backfill (paced), then live events until `stop_event` or `duration` s of live run.
-
-        With `rate` set, publish exactly `rate` case events per second stamped now (load tests), else
-        follow the simulated clock. A heartbeat goes out at the start of the live phase and every
-        `heartbeat_s` seconds. See `datafeeds.simrun.run_simulation`.
-        """
+        """Publish backfill, then live (or exactly `rate`/s) events with heartbeats; see simrun."""
         return run_simulation(
             self, publisher, backfill_days=backfill_days, rate=rate, duration=duration,
             heartbeat_s=heartbeat_s, stop_event=stop_event, chunk=chunk, max_backfill_rate=max_backfill_rate,

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 09:55:22.058991
+Create Date: 2026-11-26 10:09:46.137095
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import datafeeds.models
+
 
 revision = '0001'
 down_revision = None
@@ -176,7 +177,7 @@ def upgrade() -> None:
     sa.Column('from_state', sa.String(length=20), nullable=True),
     sa.Column('to_state', sa.String(length=20), nullable=True),
     sa.Column('note', sa.Text(), nullable=False),
-    sa.Column('data', sa.JSON(), nullable=False),
+    sa.Column('data', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], ),
     sa.PrimaryKeyConstraint('seq'),
     sa.UniqueConstraint('event_id')

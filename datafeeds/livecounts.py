@@ -1,0 +1,51 @@
+"""Keep 在办 and 超期在办 incrementally: a count of open cases and a heap of resolve deadlines."""
+
+from __future__ import annotations
+
+import heapq
+from datetime import datetime
+
+from datafeeds.wallstate import LiveCase
+
+
+class LiveCounts:
+    """Count open and overdue cases without scanning them; the clock alone can make a case overdue."""
+
+    def __init__(self) -> None:
+        self.open: set[str] = set()
+        self.overdue: set[str] = set()
+        self._heap: list[tuple[datetime, str]] = []
+
+    def reset(self, cases: list[LiveCase], now: datetime) -> None:
+        """Start over from a set of live cases."""
+        self.open.clear()
+        self.overdue.clear()
+        self._heap.clear()
+        for case in cases:
+            self.touch(case, now)
+
+    def touch(self, case: LiveCase, now: datetime) -> None:
+        """Take note of a case after it changed."""
+        if not case.is_open:
+            self.open.discard(case.case_no)
+            self.overdue.discard(case.case_no)
+            return
+        self.open.add(case.case_no)
+        due = case.resolve_due
+        if due is not None and due <= now:
+            self.overdue.add(case.case_no)
+            return
+        self.overdue.discard(case.case_no)
+        if due is not None:
+            heapq.heappush(self._heap, (due, case.case_no))
+
+    def overdue_count(self, now: datetime, live: dict[str, LiveCase]) -> int:
+        """Return how many open cases are past their resolve deadline at `now`."""
+        heap = self._heap
+        while heap and heap[0][0] <= now:
+            due, case_no = heapq.heappop(heap)
+            case = live.get(case_no)
+            # Stale entries (closed, or the deadline moved) are dropped here.
+            if case is not None and case.is_open and case.resolve_due == due:
+                self.overdue.add(case_no)
+        return len(self.overdue)
