@@ -5,7 +5,6 @@
 (function () {
   "use strict";
   var ns = (window.zhongshu = window.zhongshu || {});
-  var RENDER_GAP_MS = 30;
   var TICKER_MAX = 40;
   var BUFFER_MAX = 500;
 
@@ -14,7 +13,6 @@
     syncing: false,
     buffer: [],
     pins: new Map(),
-    fresh: new Map(),
     ticker: [],
     counters: null,
     alerts: new Map(),
@@ -27,21 +25,15 @@
     staleSeconds: 30,
     socket: null,
     listeners: [],
-    stats: { resyncs: 0, applied: 0, renders: 0 },
+    stats: { resyncs: 0, applied: 0, renders: 0, ms: {} },
     dirty: {},
-    rendered: {},
-    lastRender: 0,
-    renderTimer: null,
+    pendingDeltas: [],
+
   };
   ns.live = live;
 
   function label(key) {
     return live.labels[key] || key;
-  }
-
-  function setProps(id, props) {
-    if (!document.getElementById(id) && id !== "wall-pins") return;
-    window.dash_clientside.set_props(id, props);
   }
 
   function fmt(date, opts) {
@@ -53,6 +45,7 @@
   function applySnapshot(snap) {
     live.pins = new Map();
     snap.pins.forEach(function (p) { live.pins.set(p.case_no, p); });
+    if (ns.pins) ns.pins.sync(live.pins);
     live.ticker = snap.ticker.slice(-TICKER_MAX);
     live.counters = snap.counters;
     live.alerts = new Map();
@@ -65,12 +58,17 @@
   }
 
   function applyDelta(d) {
-    var now = Date.now();
-    d.pins.upsert.forEach(function (p) {
-      if (!live.pins.has(p.case_no)) live.fresh.set(p.case_no, now);
-      live.pins.set(p.case_no, p);
+    timed("pins", function () {
+      d.pins.upsert.forEach(function (p) {
+        var fresh = !live.pins.has(p.case_no);
+        live.pins.set(p.case_no, p);
+        if (ns.pins) ns.pins.upsert(p, fresh);
+      });
     });
-    d.pins.remove.forEach(function (c) { live.pins.delete(c); live.fresh.delete(c); });
+    d.pins.remove.forEach(function (c) {
+      live.pins.delete(c);
+      if (ns.pins) ns.pins.remove(c);
+    });
     var top = live.ticker.length ? live.ticker[live.ticker.length - 1].seq : 0;
     d.ticker.forEach(function (row) { if (row.seq > top) live.ticker.push(row); });
     if (live.ticker.length > TICKER_MAX) live.ticker.splice(0, live.ticker.length - TICKER_MAX);
@@ -80,8 +78,8 @@
     if (d.last_event_at) live.lastEventAt = d.last_event_at;
     live.seq = Math.max(live.seq, d.seq);
     live.stats.applied += 1;
-    live.dirty.counters = live.dirty.ticker = live.dirty.alerts = true;
-    if (d.pins.upsert.length || d.pins.remove.length) live.dirty.pins = true;
+    live.dirty.counters = live.dirty.ticker = true;
+    if (d.alerts.raised.length || d.alerts.cleared.length) live.dirty.alerts = true;
   }
 
   function onDelta(d) {
@@ -134,18 +132,38 @@
   }
 
   // ---- drawing ------------------------------------------------------------------------------------
+  // Text panels are drawn straight into nodes this script owns (Dash renders them empty and never
+  // touches them again): set_props on a 40-row ticker cost ~8 ms a delta in Dash's renderer, direct
+  // DOM a fraction of one. The map's pins are kept in place by assets/zhongshu-map.js.
+
+
+  function el(id) { return document.getElementById(id); }
+
+  function setText(id, text) {
+    var node = el(id);
+    if (node && node.textContent !== text) node.textContent = text;
+  }
+
+  function setClass(id, cls) {
+    var node = el(id);
+    if (node && node.className !== cls) node.className = cls;
+  }
+
   function markAll() {
-    live.dirty = { counters: true, ticker: true, alerts: true, pins: true };
+    live.dirty = { counters: true, ticker: true, alerts: true, tickerReset: true };
+  }
+
+  function timed(name, fn) {
+    var t0 = performance.now();
+    fn();
+    var ms = performance.now() - t0;
+    var s = live.stats.ms[name] || (live.stats.ms[name] = { n: 0, total: 0, max: 0 });
+    s.n += 1; s.total += ms; if (ms > s.max) s.max = ms;
   }
 
   function scheduleRender(delta) {
-    if (delta) live.pendingDeltas = (live.pendingDeltas || []).concat([delta]);
-    var wait = RENDER_GAP_MS - (Date.now() - live.lastRender);
-    if (wait <= 0) {
-      render();
-    } else if (!live.renderTimer) {
-      live.renderTimer = setTimeout(function () { live.renderTimer = null; render(); }, wait);
-    }
+    if (delta) live.pendingDeltas.push(delta);
+    render();
   }
 
   function signed(n) {
@@ -156,38 +174,12 @@
     var c = live.counters;
     if (!c) return;
     ["today_registered", "open", "today_resolved", "overdue"].forEach(function (key) {
-      var text = String(c[key]);
-      if (live.rendered[key] !== text) {
-        live.rendered[key] = text;
-        setProps("wall-c-" + key, { children: text });
-      }
+      setText("wall-c-" + key, String(c[key]));
     });
-    var subs = {
-      today_registered: label("counter.vs_yesterday") + " " + signed(c.today_registered_delta),
-      today_resolved: label("counter.vs_yesterday") + " " + signed(c.today_resolved_delta),
-      open: label("counter.open_hint"),
-      overdue: label("counter.overdue_hint"),
-    };
-    Object.keys(subs).forEach(function (key) {
-      if (live.rendered[key + "-sub"] !== subs[key]) {
-        live.rendered[key + "-sub"] = subs[key];
-        setProps("wall-c-" + key + "-sub", { children: subs[key] });
-      }
-    });
-  }
-
-  function pinsCollection() {
-    var now = Date.now();
-    var features = [];
-    live.fresh.forEach(function (t, caseNo) { if (now - t > 8000) live.fresh.delete(caseNo); });
-    live.pins.forEach(function (p) {
-      features.push({
-        type: "Feature",
-        geometry: { type: "Point", coordinates: [p.lon, p.lat] },
-        properties: { case_no: p.case_no, risk: p.risk, state: p.state, fresh: live.fresh.has(p.case_no) },
-      });
-    });
-    return { type: "FeatureCollection", features: features };
+    setText("wall-c-today_registered-sub", label("counter.vs_yesterday") + " " + signed(c.today_registered_delta));
+    setText("wall-c-today_resolved-sub", label("counter.vs_yesterday") + " " + signed(c.today_resolved_delta));
+    setText("wall-c-open-sub", label("counter.open_hint"));
+    setText("wall-c-overdue-sub", label("counter.overdue_hint"));
   }
 
   function tickerText(row) {
@@ -195,51 +187,66 @@
     var when = fmt(new Date(row.at), { hour: "2-digit", minute: "2-digit" });
     var parts = [when, n.places[row.township] || row.township || "", n.categories[row.category] ||
       row.category || "", label("event." + row.type)];
-    var text = parts.filter(Boolean).join(" · ");
-    if (row.department && n.departments[row.department]) text += "（" + n.departments[row.department] + "）";
+    var text = parts.filter(Boolean).join(" \u00b7 ");
+    if (row.department && n.departments[row.department]) text += "\uff08" + n.departments[row.department] + "\uff09";
     return text;
   }
 
-  function renderTicker() {
-    var rows = live.ticker.slice().reverse();
-    var children = rows.length
-      ? rows.map(function (row) {
-          return { type: "Li", namespace: "dash_html_components",
-                   props: { children: tickerText(row), className: "zs-tick zs-tick-" + row.type.replace(".", "-"),
-                            key: String(row.seq) } };
-        })
-      : [{ type: "Li", namespace: "dash_html_components",
-           props: { children: label("ticker.empty"), className: "zs-empty" } }];
-    setProps("wall-ticker", { children: children });
+  function tickerItem(row) {
+    var li = document.createElement("li");
+    li.className = "zs-tick zs-tick-" + row.type.replace(".", "-");
+    li.setAttribute("data-seq", String(row.seq));
+    li.textContent = tickerText(row);
+    return li;
+  }
+
+  function emptyItem(text) {
+    var li = document.createElement("li");
+    li.className = "zs-empty";
+    li.textContent = text;
+    return li;
+  }
+
+  function renderTicker(reset) {
+    var list = el("wall-ticker");
+    if (!list) return;
+    var shown = list.firstElementChild && list.firstElementChild.getAttribute("data-seq");
+    var top = reset || !shown ? -Infinity : Number(shown);
+    if (reset || !shown) list.textContent = "";
+    // Newest first: insert rows the list does not show yet, then trim the oldest.
+    var fresh = document.createDocumentFragment();
+    for (var i = live.ticker.length - 1; i >= 0 && live.ticker[i].seq > top; i--) {
+      fresh.appendChild(tickerItem(live.ticker[i]));
+    }
+    list.insertBefore(fresh, list.firstChild);
+    while (list.children.length > TICKER_MAX) list.removeChild(list.lastChild);
+    if (!list.children.length) list.appendChild(emptyItem(label("ticker.empty")));
   }
 
   function renderAlerts() {
-    var items = [];
+    var list = el("wall-alerts");
+    if (!list) return;
+    list.textContent = "";
     live.alerts.forEach(function (a) {
       var when = fmt(new Date(a.raised_at), { hour: "2-digit", minute: "2-digit" });
       var place = live.names.places[a.township] || "";
-      items.push({ type: "Li", namespace: "dash_html_components",
-                   props: { children: "\u26a0 " + [when, place, a.title].filter(Boolean).join(" · "),
-                            className: "zs-alert zs-alert-" + a.level, key: a.alert_id } });
+      var li = document.createElement("li");
+      li.className = "zs-alert zs-alert-" + a.level;
+      li.textContent = "\u26a0 " + [when, place, a.title].filter(Boolean).join(" \u00b7 ");
+      list.appendChild(li);
     });
-    if (!items.length) {
-      items.push({ type: "Li", namespace: "dash_html_components",
-                   props: { children: label("alerts.none"), className: "zs-empty" } });
-    }
-    setProps("wall-alerts", { children: items });
+    if (!list.children.length) list.appendChild(emptyItem(label("alerts.none")));
   }
 
   function render() {
-    live.lastRender = Date.now();
     live.stats.renders += 1;
     var dirty = live.dirty;
+    if (dirty.counters) timed("counters", renderCounters);
+    if (dirty.ticker) timed("ticker", function () { renderTicker(dirty.tickerReset); });
+    if (dirty.alerts) timed("alerts", renderAlerts);
     live.dirty = {};
-    if (dirty.counters) renderCounters();
-    if (dirty.pins) setProps("wall-pins", { data: pinsCollection() });
-    if (dirty.ticker) renderTicker();
-    if (dirty.alerts) renderAlerts();
     renderFeed();
-    var done = live.pendingDeltas || [];
+    var done = live.pendingDeltas;
     live.pendingDeltas = [];
     if (live.listeners.length && done.length) {
       var at = Date.now();
@@ -272,28 +279,23 @@
         cls = "zs-dot zs-dot-ok";
       }
     }
-    if (live.rendered.feed !== text) {
-      live.rendered.feed = text;
-      setProps("wall-feed-status", { children: text });
-    }
-    if (live.rendered.feedDot !== cls) {
-      live.rendered.feedDot = cls;
-      setProps("wall-feed-dot", { className: cls });
-    }
+    setText("wall-feed-status", text);
+    setClass("wall-feed-dot", cls);
   }
 
   function tick() {
     var now = new Date();
     var date = fmt(now, { year: "numeric", month: "2-digit", day: "2-digit" });
-    var weekday = label("weekday." + ((now.getDay() + 6) % 7));
-    var time = fmt(now, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
-    if (live.rendered.date !== date + weekday) {
-      live.rendered.date = date + weekday;
-      setProps("wall-date", { children: date + " " + weekday });
-    }
-    setProps("wall-time", { children: time });
+    var weekday = label("weekday." + weekdayIndex(now));
+    setText("wall-date", date + " " + weekday);
+    setText("wall-time", fmt(now, { hour: "2-digit", minute: "2-digit", second: "2-digit" }));
     renderFeed();
-    if (live.fresh.size) { live.dirty.pins = true; scheduleRender(null); }
+  }
+
+  function weekdayIndex(now) {
+    // Monday = 0 in the display time zone, not the browser's.
+    var name = new Intl.DateTimeFormat("en-US", { timeZone: live.tz, weekday: "short" }).format(now);
+    return ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"].indexOf(name);
   }
 
   // ---- start --------------------------------------------------------------------------------------

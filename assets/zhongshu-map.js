@@ -1,41 +1,80 @@
-/* zhongshu: how pins and clusters are drawn on the wall's map (referenced from dash-leaflet props). */
+/* zhongshu: the wall map's pins, kept in place. dash-leaflet draws the map and the boundaries; the pins
+ * are Leaflet circle markers this script adds, moves and removes one by one as deltas arrive, so a new
+ * case costs one marker, not a redraw of every pin (a GeoJSON data swap re-renders the whole layer).
+ * Major cases sit in a pane above the others; a new pin pulses for a few seconds.
+ */
 (function () {
   "use strict";
   var ns = (window.zhongshu = window.zhongshu || {});
-  var RANK = { normal: 0, warning: 1, overdue: 2, major: 3 };
+  var FRESH_MS = 8000;
 
-  function pointToLayer(feature, latlng) {
-    var p = feature.properties || {};
-    var risk = p.risk || "normal";
-    var marker = L.circleMarker(latlng, {
-      radius: risk === "major" ? 9 : 6,
-      weight: 1.5,
-      className: "zs-pin zs-risk-" + risk + (p.fresh ? " zs-pin-new" : ""),
-      pane: risk === "major" ? "markerPane" : "overlayPane",
-    });
-    marker.on("add", function () {
+  var pins = {
+    map: null,
+    markers: new Map(),
+    attach: function (map) {
+      pins.map = map;
+      pins.markers = new Map();
+      map.createPane("zs-pins").style.zIndex = 450;
+      map.createPane("zs-major").style.zIndex = 460;
+      // Canvas: a new pin repaints only its own small rectangle; an SVG path repaints the layer.
+      pins.renderers = { "zs-pins": L.canvas({ pane: "zs-pins", padding: 0.1 }),
+                         "zs-major": L.canvas({ pane: "zs-major", padding: 0.1 }) };
+      if (ns.live && ns.live.pins) pins.sync(ns.live.pins);
+    },
+    _classes: function (p, fresh) {
+      return "zs-pin zs-risk-" + (p.risk || "normal") + (fresh ? " zs-pin-new" : "");
+    },
+    _create: function (p, fresh) {
+      var major = p.risk === "major";
+      var marker = L.circleMarker([p.lat, p.lon], {
+        radius: major ? 9 : 6,
+        weight: 1.5,
+        pane: major ? "zs-major" : "zs-pins",
+        className: pins._classes(p, fresh),
+        interactive: false,
+      });
+      marker.addTo(pins.map);
       var el = marker.getElement();
-      if (el) el.setAttribute("data-case", p.case_no || "");
-    });
-    return marker;
-  }
+      if (el) el.setAttribute("data-case", p.case_no);
+      var entry = { marker: marker, risk: p.risk, lat: p.lat, lon: p.lon };
+      if (fresh) {
+        entry.timer = setTimeout(function () {
+          var node = marker.getElement();
+          if (node) node.classList.remove("zs-pin-new");
+        }, FRESH_MS);
+      }
+      pins.markers.set(p.case_no, entry);
+    },
+    _remove: function (caseNo) {
+      var entry = pins.markers.get(caseNo);
+      if (!entry) return;
+      clearTimeout(entry.timer);
+      entry.marker.remove();
+      pins.markers.delete(caseNo);
+    },
+    upsert: function (p, fresh) {
+      if (!pins.map) return;
+      var entry = pins.markers.get(p.case_no);
+      if (entry && entry.risk === p.risk && entry.lat === p.lat && entry.lon === p.lon) return;
+      if (entry) pins._remove(p.case_no); // risk decides pane and size: re-create the one marker
+      pins._create(p, fresh && !entry);
+    },
+    remove: function (caseNo) {
+      if (pins.map) pins._remove(caseNo);
+    },
+    sync: function (all) {
+      if (!pins.map) return;
+      pins.markers.forEach(function (_entry, caseNo) { if (!all.has(caseNo)) pins._remove(caseNo); });
+      all.forEach(function (p) { pins.upsert(p, false); });
+    },
+    count: function () { return pins.markers.size; },
+  };
+  ns.pins = pins;
 
-  function clusterToLayer(feature, latlng, index) {
-    var count = feature.properties.point_count;
-    var worst = "normal";
-    var leaves = index.getLeaves(feature.properties.cluster_id, Infinity);
-    for (var i = 0; i < leaves.length; i++) {
-      var r = (leaves[i].properties || {}).risk || "normal";
-      if (RANK[r] > RANK[worst]) worst = r;
-    }
-    var size = count < 10 ? 30 : count < 100 ? 38 : 46;
-    var icon = L.divIcon({
-      html: "<span>" + String(Number(count)) + "</span>",
-      className: "zs-cluster zs-risk-" + worst,
-      iconSize: L.point(size, size),
+  if (window.L && L.Map && L.Map.addInitHook) {
+    L.Map.addInitHook(function () {
+      var box = this.getContainer();
+      if (box && (box.id === "wall-map" || box.classList.contains("zs-map"))) pins.attach(this);
     });
-    return L.marker(latlng, { icon: icon });
   }
-
-  ns.map = { pointToLayer: pointToLayer, clusterToLayer: clusterToLayer };
 })();

@@ -39,6 +39,7 @@ from datafeeds.county import build_county  # noqa: E402
 from datafeeds.publisher import Publisher  # noqa: E402
 from datafeeds.simulator import Simulator  # noqa: E402
 
+TRACE = "--trace" in sys.argv
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run",
                  "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
@@ -165,6 +166,13 @@ def collect(pages: list[Any], sent: dict[str, float], timeout: float = 15.0) -> 
     missing = sum(len(sent) - len(g) for g in got)
     if missing:
         print(f"  warning: {missing} event×wall pairs not seen within {timeout}s")
+    if TRACE:
+        order = sorted(sent, key=sent.get)
+        fifth = max(1, len(order) // 5)
+        for q in range(5):
+            ids = order[q * fifth:(q + 1) * fifth]
+            lat = [g[i] - sent[i] * 1000 for g in got for i in ids if i in g]
+            print(f"    part {q + 1}/5: p50 {percentile(lat, 50):.1f} ms p99 {percentile(lat, 99):.1f} ms")
     return [t - sent[event_id] * 1000 for g in got for event_id, t in g.items()]
 
 
@@ -287,6 +295,7 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=50.0, help="events per second for latency")
     parser.add_argument("--count", type=int, default=1000, help="events per latency phase")
     parser.add_argument("--ingest-events", type=int, default=100_000, help="0 skips the throughput phase")
+    parser.add_argument("--trace", action="store_true", help="print latency by fifths of each phase")
     parser.add_argument("--backlog", type=int, default=40_000, help="most events in flight to the ingest")
     args = parser.parse_args()
 

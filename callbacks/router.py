@@ -15,7 +15,8 @@ from layouts.i18n import pick_lang
 def render(pathname: str | None, search: str | None, state: Any) -> Any:
     """Return the component tree of the page at a path."""
     query = parse_qs((search or "").lstrip("?"))
-    lang = pick_lang((query.get("lang") or [None])[0], state.settings.lang)
+    requested = query.get("lang", [""])[0] or None
+    lang = pick_lang(requested, state.settings.lang)
     path = (pathname or "/").rstrip("/") or "/"
     if path == "/":
         return shell.home(state.settings.title, lang)

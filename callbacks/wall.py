@@ -8,13 +8,14 @@ from dash import html
 
 from datafeeds import queries
 from layouts import wall
+from layouts.i18n import t
 
 
 def page(state: Any, lang: str) -> html.Div:
     """Return the wall for a language, with the county's boundaries from the store."""
     settings = state.settings
     title = settings.title if lang == "zh-CN" or settings.wall_title else (
-        f"{settings.county_name} · {wall.t('wall.title_suffix', lang)}")
+        f"{settings.county_name} · {t('wall.title_suffix', lang)}")
     return wall.layout(wall.WallContext(
         title=title,
         lang=lang,

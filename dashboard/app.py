@@ -36,12 +36,12 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     app = Dash(
         __name__,
-        server=server,
+        server=server,  # type: ignore[arg-type]  # Dash's stubs omit Flask; it takes one
         url_base_pathname="/",
         assets_folder=assets_folder(),
         serve_locally=True,
         title=settings.title,
-        update_title=None,
+        update_title=None,  # type: ignore[arg-type]  # None turns the "Updating..." title off
         suppress_callback_exceptions=True,
         compress=False,
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from pathlib import Path
@@ -124,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args))
     except KeyboardInterrupt:
         return 130
-    except Exception as exc:  # noqa: BLE001 - the CLI's last line: a clear message, not a trace
+    except Exception as exc:
         from dashboard.embedded import RedisNotConfigured
 
         if isinstance(exc, RedisNotConfigured):

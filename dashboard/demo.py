@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import signal
@@ -21,10 +22,8 @@ PR_SET_PDEATHSIG = 1
 
 def _die_with_parent() -> None:
     # A child outlives a killed parent otherwise; Linux can send it SIGTERM when the parent goes.
-    try:
+    with contextlib.suppress(OSError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    except OSError:
-        pass
 
 
 class Children:

@@ -7,10 +7,10 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, bindparam, func, insert, select, update
+from sqlalchemy import Engine, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from datafeeds import categories
@@ -19,6 +19,7 @@ from datafeeds.clock import SHANGHAI, local_day, utcnow
 from datafeeds.contract import ContractError, Envelope, parse_event
 from datafeeds.deadlines import DeadlinePolicy
 from datafeeds.lifecycle import LIVE_STATES, TRANSITIONS, TransitionError, next_state
+from datafeeds.livecounts import LiveCounts
 from datafeeds.models import (
     Alert,
     Assignment,
@@ -30,7 +31,6 @@ from datafeeds.models import (
     Place,
 )
 from datafeeds.statswrite import upsert_daily
-from datafeeds.livecounts import LiveCounts
 from datafeeds.wallstate import DayCounts, LiveCase, counters, pin, ticker_row
 
 log = logging.getLogger(__name__)
@@ -242,9 +242,10 @@ class Applier:
             case = self._register(event, batch)
             from_state = None
         else:
-            case = self.live.get(data.case_no)
-            if case is None:
+            found = self.live.get(data.case_no)
+            if found is None:
                 raise Rejected("unknown_case", f"no live case {data.case_no}")
+            case = found
             dept = getattr(data, "department", None)
             if dept is not None and dept not in self.departments:
                 raise Rejected("unknown_department", f"unknown department {dept}")
@@ -469,9 +470,9 @@ class Applier:
 _ASSIGNMENT_COLUMNS = ("id", "case_id", "department_code", "assigned_at", "sign_due", "resolve_due",
                        "signed_at", "resolved_at", "returned_at", "status", "extension", "assigned_seq")
 _ASSIGNMENT_MUTABLE = ("resolve_due", "signed_at", "resolved_at", "returned_at", "status", "extension")
-_CASES = Case.__table__
-_ASSIGNMENTS = Assignment.__table__
-_EVENTS = CaseEvent.__table__
+_CASES = cast(Table, Case.__table__)
+_ASSIGNMENTS = cast(Table, Assignment.__table__)
+_EVENTS = cast(Table, CaseEvent.__table__)
 _EVENT_COLUMNS = ("seq", "event_id", "case_id", "type", "at", "received_at", "source", "source_seq",
                   "department_code", "from_state", "to_state", "note", "data")
 _DYNAMIC = ("state", "is_open", "category", "grade", "department_code", "supervision", "escalated",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
@@ -75,7 +76,7 @@ class Subscriber(threading.Thread):
         """Subscribe and forward messages until stopped."""
         backoff = 0.2
         while not self.stop.is_set():
-            pubsub = self.client.pubsub(ignore_subscribe_messages=True)
+            pubsub = self.client.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
             try:
                 pubsub.subscribe(*self.channels)
                 self.ready.set()
@@ -92,10 +93,8 @@ class Subscriber(threading.Thread):
                 self.stop.wait(backoff)
                 backoff = min(backoff * 2, 5.0)
             finally:
-                try:
+                with contextlib.suppress(Exception):
                     pubsub.close()
-                except Exception:  # noqa: BLE001 - closing a dead connection may fail; nothing to save
-                    pass
 
 
 class Ingest:

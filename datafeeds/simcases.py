@@ -138,10 +138,7 @@ class CaseFactory:
         major = not group and rng.random() < MAJOR_P
         category = (self.group_categories if group else self.categories).pick(rng)
         scale = ("03" if rng.random() < 0.1 else "02") if group else "01"
-        if group:
-            grade = "02" if scale == "03" else "03"
-        else:
-            grade = "02" if major else ("03" if rng.random() < 0.06 else "04")
+        grade = ("02" if scale == "03" else "03") if group else "02" if major else "03" if rng.random() < 0.06 else "04"
         top = category[:2]
         town = self.towns.pick(rng)
         village = self.villages[town.code].pick(rng)

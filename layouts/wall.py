@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import dash_leaflet as dl
 from dash import html
@@ -17,7 +17,6 @@ TIME = "wall-time"
 FEED_STATUS = "wall-feed-status"
 FEED_DOT = "wall-feed-dot"
 MAP = "wall-map"
-PINS = "wall-pins"
 TOWNSHIPS = "wall-townships"
 VILLAGES = "wall-villages"
 COUNTY = "wall-county"
@@ -47,16 +46,15 @@ class WallContext:
     timezone: str = "Asia/Shanghai"
 
 
-EMPTY = {"type": "FeatureCollection", "features": []}
-
-
 def _counter(key: str, lang: str) -> html.Div:
     return html.Div(
         className=f"zs-counter zs-counter-{key}",
         children=[
             html.Div(t(f"counter.{key}", lang), className="zs-counter-label"),
-            html.Div("—", id=counter_id(key), className="zs-counter-value"),
-            html.Div("\u00a0", id=counter_sub_id(key), className="zs-counter-sub"),
+            # Figures, the ticker, alerts and the feed status are drawn by assets/zhongshu-live.js,
+            # which owns these nodes' content: Dash renders them empty and never updates them.
+            html.Div(id=counter_id(key), className="zs-counter-value"),
+            html.Div(id=counter_sub_id(key), className="zs-counter-sub"),
         ],
     )
 
@@ -88,15 +86,6 @@ def _map(ctx: WallContext) -> dl.Map:
                        style={"color": "#4fa3ff", "weight": 1.6, "fillColor": "#0c2a4d", "fillOpacity": 0.35}),
             dl.GeoJSON(id=COUNTY, data=b["county"], interactive=False,
                        style={"color": "#7fd1ff", "weight": 3, "fillOpacity": 0.0}),
-            dl.GeoJSON(
-                id=PINS,
-                data=EMPTY,
-                cluster=True,
-                zoomToBoundsOnClick=True,
-                superClusterOptions={"radius": 36, "maxZoom": 14},
-                pointToLayer={"variable": "zhongshu.map.pointToLayer"},
-                clusterToLayer={"variable": "zhongshu.map.clusterToLayer"},
-            ),
         ],
     )
 
@@ -108,24 +97,24 @@ def layout(ctx: WallContext) -> html.Div:
         id=ROOT,
         className="zs-wall",
         lang=lang,
-        **{
+        **cast(dict[str, Any], {
             "data-lang": lang,
             "data-stale": str(ctx.stale_seconds),
             "data-tz": ctx.timezone,
             "data-labels": json.dumps(catalogue(lang), ensure_ascii=False),
-        },
+        }),
         children=[
             html.Header(
                 className="zs-header",
                 children=[
                     html.Div(className="zs-clock", children=[
-                        html.Span("", id=DATE, className="zs-date"),
-                        html.Span("", id=TIME, className="zs-time"),
+                        html.Span(id=DATE, className="zs-date"),
+                        html.Span(id=TIME, className="zs-time"),
                     ]),
                     html.H1(ctx.title, className="zs-title"),
                     html.Div(className="zs-feed", children=[
                         html.Span(id=FEED_DOT, className="zs-dot zs-dot-wait"),
-                        html.Span(t("status.waiting", lang), id=FEED_STATUS, className="zs-feed-text"),
+                        html.Span(id=FEED_STATUS, className="zs-feed-text"),
                     ]),
                 ],
             ),
@@ -139,8 +128,7 @@ def layout(ctx: WallContext) -> html.Div:
                     ]),
                     html.Section(className="zs-panel zs-alerts-panel", children=[
                         html.H2(t("panel.alerts", lang), className="zs-panel-title"),
-                        html.Ul(html.Li(t("alerts.none", lang), className="zs-empty"),
-                                id=ALERTS, className="zs-alerts"),
+                        html.Ul(id=ALERTS, className="zs-alerts"),
                     ]),
                 ],
             ),
@@ -148,8 +136,7 @@ def layout(ctx: WallContext) -> html.Div:
                 className="zs-panel zs-ticker-panel",
                 children=[
                     html.H2(t("panel.ticker", lang), className="zs-panel-title"),
-                    html.Ul(html.Li(t("ticker.empty", lang), className="zs-empty"),
-                            id=TICKER, className="zs-ticker"),
+                    html.Ul(id=TICKER, className="zs-ticker"),
                 ],
             ),
         ],

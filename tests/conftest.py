@@ -123,6 +123,7 @@ class Stack:
         self._ingest_thread.join(10)
         self.web.stop()
         self.ingest.applier.engine.dispose()
+        self.app.extensions["zhongshu"].engine.dispose()
 
     def wait_seq(self, seq: int, timeout: float = 10.0) -> None:
         """Wait until the ingest has applied up to a global seq."""
@@ -131,6 +132,16 @@ class Stack:
             if time.monotonic() > deadline:
                 raise AssertionError(f"ingest at seq {self.ingest.applier.committed_seq}, wanted {seq}")
             time.sleep(0.01)
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[Any]:
+    """Return the Flask app (with Dash and Socket.IO) for this test's settings, not serving."""
+    from dashboard.app import create_app
+
+    flask_app = create_app(settings)
+    yield flask_app
+    flask_app.extensions["zhongshu"].engine.dispose()
 
 
 @pytest.fixture

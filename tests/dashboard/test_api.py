@@ -44,19 +44,15 @@ def test_healthz_and_snapshot_follow_the_feed(stack, rclient, county, wait_for) 
     assert snap["names"]["categories"]["0402"]
 
 
-def test_healthz_says_degraded_when_the_ingest_is_gone(settings) -> None:
-    from dashboard.app import create_app
-
-    client = create_app(settings).test_client()
+def test_healthz_says_degraded_when_the_ingest_is_gone(app) -> None:
+    client = app.test_client()
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["ingest_alive"] is False
 
 
-def test_wall_page_and_assets_come_from_the_app(settings) -> None:
-    from dashboard.app import create_app
-
-    client = create_app(settings).test_client()
+def test_wall_page_and_assets_come_from_the_app(app) -> None:
+    client = app.test_client()
     page = client.get("/wall")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
