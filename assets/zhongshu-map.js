@@ -20,6 +20,17 @@
       pins.renderers = { "zs-pins": L.canvas({ pane: "zs-pins", padding: 0.1 }),
                          "zs-major": L.canvas({ pane: "zs-major", padding: 0.1 }) };
       if (ns.live && ns.live.pins) pins.sync(ns.live.pins);
+      // The map is created before the wall's grid has its final size: fit the county once laid out,
+      // and again whenever the screen changes size.
+      map.whenReady(function () { setTimeout(pins.fit, 0); });
+      window.addEventListener("resize", function () { setTimeout(pins.fit, 50); });
+    },
+    fit: function () {
+      var root = document.getElementById("wall-root");
+      var raw = root && root.getAttribute("data-bounds");
+      if (!pins.map || !raw || raw === "null") return;
+      pins.map.invalidateSize(false);
+      pins.map.fitBounds(JSON.parse(raw), { padding: [12, 12], animate: false });
     },
     _classes: function (p, fresh) {
       return "zs-pin zs-risk-" + (p.risk || "normal") + (fresh ? " zs-pin-new" : "");

@@ -72,7 +72,7 @@ def _map(ctx: WallContext) -> dl.Map:
         id=MAP,
         bounds=b["bounds"],
         center=_center(b["bounds"]),
-        zoom=10,
+        zoom=9,
         trackViewport=False,
         boundsOptions={"padding": [12, 12]},
         zoomControl=False,
@@ -101,6 +101,7 @@ def layout(ctx: WallContext) -> html.Div:
             "data-lang": lang,
             "data-stale": str(ctx.stale_seconds),
             "data-tz": ctx.timezone,
+            "data-bounds": json.dumps(ctx.boundaries["bounds"]),
             "data-labels": json.dumps(catalogue(lang), ensure_ascii=False),
         }),
         children=[
