@@ -281,6 +281,8 @@
     }
     setText("wall-feed-status", text);
     setClass("wall-feed-dot", cls);
+    var box = el("wall-feed-status");
+    if (box && box.parentNode) box.parentNode.classList.toggle("zs-feed-bad", cls === "zs-dot zs-dot-bad");
   }
 
   function tick() {
@@ -300,6 +302,7 @@
 
   // ---- start --------------------------------------------------------------------------------------
   function start(root) {
+    document.body.classList.add("zs-kiosk");
     live.lang = root.getAttribute("data-lang") || "zh-CN";
     live.tz = root.getAttribute("data-tz") || "Asia/Shanghai";
     live.staleSeconds = parseFloat(root.getAttribute("data-stale") || "30");

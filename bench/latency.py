@@ -23,6 +23,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 import uuid
@@ -139,11 +140,13 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[k]
 
 
-def open_walls(pw: Any, base: str, k: int) -> tuple[Any, list[Any]]:
+def open_walls(pw: Any, base: str, k: int, reduced: bool) -> tuple[Any, list[Any]]:
     browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True)
     pages = []
     for _ in range(k):
-        page = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
+        context = browser.new_context(viewport={"width": 1920, "height": 1080},
+                                      reduced_motion="reduce" if reduced else "no-preference")
+        page = context.new_page()
         page.goto(f"{base}/wall")
         page.wait_for_function("window.zhongshu && window.zhongshu.live && window.zhongshu.live.seq !== null",
                                timeout=30_000)
@@ -200,8 +203,17 @@ def run_latency(args: argparse.Namespace, base: str, prefix: str, redis_url: str
     run = uuid.uuid4().hex[:6]
     rng = random.Random(7)
     results: dict[str, Any] = {}
+    stop_beats = threading.Event()
+
+    def beats() -> None:
+        # Real publishers send heartbeats; without them the walls would show (and animate) 数据中断.
+        beat = Publisher(redis.Redis.from_url(redis_url), prefix=prefix, source="bench-heartbeat")
+        while not stop_beats.wait(5):
+            beat.publish("heartbeat", {"interval_s": 5})
+
+    threading.Thread(target=beats, daemon=True).start()
     with sync_playwright() as pw:
-        browser, pages = open_walls(pw, base, args.walls)
+        browser, pages = open_walls(pw, base, args.walls, args.reduced_motion)
         snap = get_json(f"{base}/api/snapshot")
 
         def bare(i: int) -> tuple[str, float]:
@@ -236,6 +248,7 @@ def run_latency(args: argparse.Namespace, base: str, prefix: str, redis_url: str
         full_lat = collect(pages, paced(args.count, args.rate, full))
         heap = [p.evaluate("() => performance.memory ? performance.memory.usedJSHeapSize : 0") for p in pages]
         browser.close()
+    stop_beats.set()
     for name, lat in (("baseline", base_lat), ("full", full_lat)):
         results[name] = {"n": len(lat), "p50": percentile(lat, 50), "p90": percentile(lat, 90),
                          "p99": percentile(lat, 99), "max": max(lat) if lat else float("nan"),
@@ -295,6 +308,8 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=50.0, help="events per second for latency")
     parser.add_argument("--count", type=int, default=1000, help="events per latency phase")
     parser.add_argument("--ingest-events", type=int, default=100_000, help="0 skips the throughput phase")
+    parser.add_argument("--reduced-motion", action="store_true",
+                        help="open the walls with prefers-reduced-motion (no pulse animation)")
     parser.add_argument("--trace", action="store_true", help="print latency by fifths of each phase")
     parser.add_argument("--backlog", type=int, default=40_000, help="most events in flight to the ingest")
     args = parser.parse_args()
@@ -312,7 +327,9 @@ def main() -> int:
         if stack:
             stack.stop()
     print()
-    print(f"publish→screen latency, {args.walls} walls, {args.rate:g} events/s, {args.count} events each:")
+    motion = "reduced motion" if args.reduced_motion else "default motion"
+    print(f"publish→screen latency, {args.walls} walls ({motion}), {args.rate:g} events/s, "
+          f"{args.count} events each:")
     for name in ("baseline", "full"):
         r = lat[name]
         print(f"  {name:8s} n={r['n']:6d}  p50 {r['p50']:7.1f} ms  p90 {r['p90']:7.1f} ms  "
