@@ -156,6 +156,11 @@ class Applier:
         return counters(len(self.counts.open), overdue, self.day_counts[today],
                         self.day_counts[today - timedelta(days=1)], today)
 
+    def pins_of(self, case_nos: set[str], now: datetime) -> list[dict[str, Any]]:
+        """Return the pins of some open cases."""
+        cases = (self.live.get(n) for n in case_nos)
+        return [pin(c, now, self.centroids, self.sensitive) for c in cases if c is not None and c.is_open]
+
     def pins(self, now: datetime | None = None) -> list[dict[str, Any]]:
         """Return the pins of every open case."""
         now = now or self.clock()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import queue
 import threading
 import time
@@ -12,6 +13,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 import redis
+from sqlalchemy import update
 
 from datafeeds.apply import Applier, RawMessage, merge_deltas
 from datafeeds.clock import utcnow
@@ -111,7 +113,7 @@ class Ingest:
         self.subscriber = Subscriber(client, prefix, self.queue, self.stop)
         self._held: list[dict[str, Any]] = []
         self._held_until = 0.0
-        self._last_overdue: int | None = None
+        self._last_counters: dict[str, Any] | None = None
 
     def start(self) -> None:
         """Start the subscriber thread and wait until it listens."""
@@ -129,9 +131,12 @@ class Ingest:
                 timeout = max(0.0, min(timeout, self._held_until - time.monotonic()))
             batch = self._take(timeout)
             if batch:
+                beat = self.applier.last_heartbeat_at
                 delta = self.applier.apply(batch)
                 if delta is not None:
                     self._offer(delta)
+                elif self.applier.last_heartbeat_at != beat:
+                    self._emit_status(utcnow())  # a heartbeat alone still tells the walls the feed lives
             self._flush_held()
             now = time.monotonic()
             if now >= next_status:
@@ -178,29 +183,30 @@ class Ingest:
             except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
                 # The walls see the seq gap on the next delta and resync from the store.
                 log.warning("could not emit delta %s: %s", delta["seq"], exc)
-        self._last_overdue = delta["counters"]["overdue"]
+        self._last_counters = delta["counters"]
 
     def _clock_tick(self) -> None:
-        """Push counters when the clock alone changed them (a case passing its deadline, a new day)."""
-        counters = self.applier.counters()
-        if self._held or counters["overdue"] == self._last_overdue:
+        """Push what the clock alone changed: cases passing their deadline, a new day's counters."""
+        if self._held:
             return
-        self._last_overdue = counters["overdue"]
-        seq = self.applier.seq
         now = utcnow()
+        counters = self.applier.counters(now)
+        turned = self.applier.counts.take_newly_overdue()
+        if not turned and counters == self._last_counters:
+            return
+        seq = self.applier.seq
         self._emit({"prev": seq, "seq": seq, "at": now.isoformat(), "events": 0, "counters": counters,
-                    "pins": {"upsert": self.applier.pins(now), "remove": []}, "ticker": [],
+                    "pins": {"upsert": self.applier.pins_of(turned, now), "remove": []}, "ticker": [],
                     "alerts": {"raised": [], "cleared": []}, "last_event_at": _iso(self.applier.last_event_at)})
 
     def write_alive(self) -> None:
         """Record that the ingest is alive and tell the walls how fresh the feed is."""
-        from sqlalchemy import update
-
         now = utcnow()
-        import os
-
         with self.applier.engine.begin() as conn:
             conn.execute(update(IngestState).where(IngestState.id == 1).values(alive_at=now, pid=os.getpid()))
+        self._emit_status(now)
+
+    def _emit_status(self, now: datetime) -> None:
         if self.emitter is not None:
             try:
                 self.emitter.emit("status", self.status(now), WALL_ROOM)

@@ -15,6 +15,7 @@ class LiveCounts:
         self.open: set[str] = set()
         self.overdue: set[str] = set()
         self._heap: list[tuple[datetime, str]] = []
+        self.newly_overdue: set[str] = set()
 
     def reset(self, cases: list[LiveCase], now: datetime) -> None:
         """Start over from a set of live cases."""
@@ -48,4 +49,10 @@ class LiveCounts:
             # Stale entries (closed, or the deadline moved) are dropped here.
             if case is not None and case.is_open and case.resolve_due == due:
                 self.overdue.add(case_no)
+                self.newly_overdue.add(case_no)
         return len(self.overdue)
+
+    def take_newly_overdue(self) -> set[str]:
+        """Return the cases the clock (not an event) made overdue since the last call, and forget them."""
+        taken, self.newly_overdue = self.newly_overdue, set()
+        return taken

@@ -1,0 +1,65 @@
+"""在办 and 超期在办 kept incrementally follow events and the clock, and agree with a full count."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+from datafeeds.ingest import TokenBucket
+from datafeeds.livecounts import LiveCounts
+from datafeeds.wallstate import LiveCase, is_overdue
+
+T0 = datetime(2026, 11, 26, 1, 0, tzinfo=UTC)
+
+
+def case(n: int, due: datetime | None, state: str = "assigned") -> LiveCase:
+    return LiveCase(id=n, case_no=f"C{n}", state=state, category="02", grade="04", scale="01",
+                    is_group=False, urgent=False, township="t", village=None, lat=0.0, lon=0.0,
+                    registered_at=T0, resolve_due=due, assigned_at=T0)
+
+
+def test_the_clock_alone_makes_a_case_overdue() -> None:
+    counts = LiveCounts()
+    c = case(1, T0 + timedelta(hours=1))
+    live = {c.case_no: c}
+    counts.touch(c, T0)
+    assert counts.overdue_count(T0, live) == 0 and len(counts.open) == 1
+    assert counts.overdue_count(T0 + timedelta(hours=2), live) == 1
+    assert counts.take_newly_overdue() == {"C1"} and counts.take_newly_overdue() == set()
+    c.resolve_due = T0 + timedelta(days=3)  # extension granted
+    counts.touch(c, T0 + timedelta(hours=2))
+    assert counts.overdue_count(T0 + timedelta(hours=2), live) == 0
+    c.state = "resolved"
+    counts.touch(c, T0 + timedelta(days=4))
+    assert counts.overdue_count(T0 + timedelta(days=4), live) == 0 and len(counts.open) == 0
+
+
+def test_incremental_counts_equal_a_full_scan() -> None:
+    rng = random.Random(5)
+    counts = LiveCounts()
+    live: dict[str, LiveCase] = {}
+    now = T0
+    for step in range(3000):
+        now += timedelta(minutes=rng.randint(0, 30))
+        n = rng.randint(1, 300)
+        c = live.get(f"C{n}") or case(n, None, "registered")
+        live[c.case_no] = c
+        roll = rng.random()
+        if roll < 0.4:
+            c.state, c.resolve_due = "assigned", now + timedelta(hours=rng.randint(-5, 72))
+        elif roll < 0.6:
+            c.state = rng.choice(["resolved", "closed", "returned", "in_progress"])
+        counts.touch(c, now)
+        if step % 50 == 0:
+            expected = sum(1 for x in live.values() if is_overdue(x, now))
+            assert counts.overdue_count(now, live) == expected
+            assert len(counts.open) == sum(1 for x in live.values() if x.is_open)
+
+
+def test_token_bucket_lets_bursts_through_and_then_paces() -> None:
+    t = [0.0]
+    bucket = TokenBucket(rate=10, burst=3, clock=lambda: t[0])
+    assert [bucket.take() for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert abs(bucket.take() - 0.1) < 1e-9
+    t[0] += 0.1
+    assert bucket.take() == 0.0
