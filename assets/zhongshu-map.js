@@ -7,7 +7,10 @@
   "use strict";
   var ns = (window.zhongshu = window.zhongshu || {});
   var PULSE_MS = 2400;
-  var MAX_PULSES = 8;
+  var MAX_PULSES = 2;
+  // A pulse draws the eye to a new case; when cases pour in it would only be noise (and keep the
+  // browser drawing 60 frames a second), so ordinary pins pulse at most once per PULSE_GAP_MS.
+  var PULSE_GAP_MS = 5000;
   // Any running animation makes the browser draw 60 frames a second; a wall PC without a GPU can opt
   // out with the OS's reduced-motion setting (or Chromium's --force-prefers-reduced-motion).
   var REDUCED = window.matchMedia("(prefers-reduced-motion: reduce)");
@@ -22,6 +25,7 @@
       map.createPane("zs-major").style.zIndex = 460;
       map.createPane("zs-pulse").style.zIndex = 470;
       pins.pulses = 0;
+      pins.lastPulse = 0;
       // Canvas: a new pin repaints only its own small rectangle; an SVG path repaints the layer.
       pins.renderers = { "zs-pins": L.canvas({ pane: "zs-pins", padding: 0.1 }),
                          "zs-major": L.canvas({ pane: "zs-major", padding: 0.1 }) };
@@ -45,6 +49,9 @@
     // no style or paint work per frame (animating the pin's own stroke did, ~25 % of a core at 50/s).
     _pulse: function (p) {
       if (pins.pulses >= MAX_PULSES || REDUCED.matches) return;
+      var now = Date.now();
+      if (p.risk !== "major" && now - pins.lastPulse < PULSE_GAP_MS) return;
+      pins.lastPulse = now;
       pins.pulses += 1;
       var ring = L.marker([p.lat, p.lon], {
         pane: "zs-pulse",

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, Table, bindparam, func, insert, select, update
+from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from datafeeds import categories
-from datafeeds.bulk import Bulk
+from datafeeds.batchwrite import Batch, write_batch
 from datafeeds.clock import SHANGHAI, local_day, utcnow
 from datafeeds.contract import ContractError, Envelope, parse_event
 from datafeeds.deadlines import DeadlinePolicy
@@ -30,20 +28,23 @@ from datafeeds.models import (
     IngestState,
     Place,
 )
-from datafeeds.statswrite import upsert_daily
-from datafeeds.wallstate import DayCounts, LiveCase, counters, pin, ticker_row
+from datafeeds.rows import (
+    ASSIGNMENT_COLUMNS,
+    RawMessage,
+    alert_dict,
+    alert_dict_from_row,
+    case_dynamic_row,
+    case_static_row,
+    dead_row,
+    event_row,
+    live_from_row,
+    peek_id,
+)
+from datafeeds.wallstate import DayCounts, LiveCase, counters, merge_deltas, pin, ticker_row
 
 log = logging.getLogger(__name__)
 
 FUTURE_TOLERANCE = timedelta(minutes=10)
-
-
-@dataclass(slots=True)
-class RawMessage:
-    """One message as it came off a channel."""
-
-    channel: str
-    data: bytes
 
 
 class Rejected(Exception):
@@ -53,27 +54,6 @@ class Rejected(Exception):
         super().__init__(detail)
         self.reason = reason
         self.detail = detail
-
-
-@dataclass
-class _Batch:
-    events: list[dict[str, Any]] = field(default_factory=list)
-    new_cases: dict[str, LiveCase] = field(default_factory=dict)
-    touched: dict[str, LiveCase] = field(default_factory=dict)
-    new_assignments: dict[int, dict[str, Any]] = field(default_factory=dict)
-    dirty_assignments: set[int] = field(default_factory=set)
-    closed_assignments: set[int] = field(default_factory=set)
-    existing_cases: set[str] = field(default_factory=set)
-    changed: dict[str, set[str]] = field(default_factory=dict)
-    ticker: list[tuple[int, Envelope, LiveCase]] = field(default_factory=list)
-    alerts_new: list[dict[str, Any]] = field(default_factory=list)
-    alerts_cleared: list[dict[str, Any]] = field(default_factory=list)
-    dead: list[dict[str, Any]] = field(default_factory=list)
-    days: dict[date, DayCounts] = field(default_factory=dict)
-    pins_touched: set[str] = field(default_factory=set)
-    heartbeat_at: datetime | None = None
-    duplicates: int = 0
-    accepted: int = 0
 
 
 class Applier:
@@ -115,18 +95,18 @@ class Applier:
             self._pending_rows: dict[str, dict[str, Any]] = {}
             rows = conn.execute(select(Case).where(Case.state.in_(LIVE_STATES))).scalars()
             for c in rows:
-                self.live[c.case_no] = _live_from_row(c)
+                self.live[c.case_no] = live_from_row(c)
             by_id = {c.id: c for c in self.live.values()}
             self.assignments: dict[int, dict[str, Any]] = {}
             for a in conn.execute(select(Assignment).where(Assignment.status.in_(("pending", "signed"))))\
                     .scalars():
                 if a.case_id in by_id:
                     by_id[a.case_id].assignment_id = a.id
-                    self.assignments[a.id] = {c: getattr(a, c) for c in _ASSIGNMENT_COLUMNS}
+                    self.assignments[a.id] = {c: getattr(a, c) for c in ASSIGNMENT_COLUMNS}
             self.next_case_id = (conn.execute(select(func.max(Case.id))).scalar() or 0) + 1
             self.next_assignment_id = (conn.execute(select(func.max(Assignment.id))).scalar() or 0) + 1
             self.alerts: dict[str, dict[str, Any]] = {
-                a.alert_id: _alert_dict(a)
+                a.alert_id: alert_dict(a)
                 for a in conn.execute(select(Alert).where(Alert.cleared_at.is_(None))).scalars()
             }
             self._load_days(conn, local_day(self.clock(), self.tz))
@@ -187,14 +167,14 @@ class Applier:
     def _dead_letter_alone(self, msg: RawMessage, reason: str) -> None:
         now = self.clock()
         with self.engine.begin() as conn:
-            conn.execute(insert(DeadLetter), [_dead_row(msg, reason, "failed in the store", None, now)])
+            conn.execute(insert(DeadLetter), [dead_row(msg, reason, "failed in the store", None, now)])
             conn.execute(update(IngestState).where(IngestState.id == 1)
                          .values(rejected=IngestState.rejected + 1))
         self.rejected += 1
 
     def _apply(self, messages: Sequence[RawMessage]) -> dict[str, Any] | None:
         now = self.clock()
-        batch = _Batch()
+        batch = Batch()
         parsed: list[tuple[RawMessage, Envelope]] = []
         for msg in messages:
             try:
@@ -202,7 +182,7 @@ class Applier:
                 if event.at > now + FUTURE_TOLERANCE:
                     raise ContractError("future_timestamp", f"at {event.at.isoformat()} is in the future")
             except ContractError as exc:
-                batch.dead.append(_dead_row(msg, exc.reason, exc.detail, _peek_id(msg.data), now))
+                batch.dead.append(dead_row(msg, exc.reason, exc.detail, peek_id(msg.data), now))
                 continue
             parsed.append((msg, event))
         seen = self._already_stored([e.id for _, e in parsed])
@@ -217,7 +197,7 @@ class Applier:
             try:
                 self._apply_one(event, batch, now)
             except Rejected as exc:
-                batch.dead.append(_dead_row(msg, exc.reason, exc.detail, event.id, now))
+                batch.dead.append(dead_row(msg, exc.reason, exc.detail, event.id, now))
                 continue
             batch.accepted += 1
         self._write(batch, now)
@@ -234,7 +214,7 @@ class Applier:
         with self.engine.connect() as conn:
             return set(conn.execute(select(CaseEvent.event_id).where(CaseEvent.event_id.in_(ids))).scalars())
 
-    def _apply_one(self, event: Envelope, batch: _Batch, now: datetime) -> None:
+    def _apply_one(self, event: Envelope, batch: Batch, now: datetime) -> None:
         type_ = event.type
         if type_ == "heartbeat":
             batch.heartbeat_at = max(batch.heartbeat_at or event.at, event.at)
@@ -259,9 +239,9 @@ class Applier:
                 to_state = next_state(type_, case.state)
             except TransitionError as exc:
                 raise Rejected("bad_transition", str(exc)) from exc
-            before = _case_dynamic_row(case)
+            before = case_dynamic_row(case)
             self._transition(case, event, to_state, batch)
-            after = _case_dynamic_row(case)
+            after = case_dynamic_row(case)
             changed = batch.changed.setdefault(case.case_no, set())
             changed.update(k for k, v in after.items() if before[k] != v)
         self.counts.touch(case, now)
@@ -269,11 +249,11 @@ class Applier:
         case.last_seq = self.seq
         batch.touched[case.case_no] = case
         batch.pins_touched.add(case.case_no)
-        batch.events.append(_event_row(self.seq, event, case.id, from_state, case.state, now))
+        batch.events.append(event_row(self.seq, event, case.id, from_state, case.state, now))
         batch.ticker.append((self.seq, event, case))
         self.last_event_at = max(self.last_event_at or event.at, event.at)
 
-    def _register(self, event: Envelope, batch: _Batch) -> LiveCase:
+    def _register(self, event: Envelope, batch: Batch) -> LiveCase:
         d = event.data
         if d.case_no in self.live or d.case_no in batch.existing_cases:
             raise Rejected("duplicate_case", f"case {d.case_no} is already registered")
@@ -291,7 +271,7 @@ class Applier:
         self.next_case_id += 1
         self.live[case.case_no] = case
         batch.new_cases[case.case_no] = case
-        self._pending_rows[case.case_no] = _case_static_row(event)
+        self._pending_rows[case.case_no] = case_static_row(event)
         self._day(batch, event.at).registered += 1
         return case
 
@@ -301,12 +281,12 @@ class Applier:
         with self.engine.connect() as conn:
             return set(conn.execute(select(Case.case_no).where(Case.case_no.in_(case_nos))).scalars())
 
-    def _day(self, batch: _Batch, at: datetime) -> DayCounts:
+    def _day(self, batch: Batch, at: datetime) -> DayCounts:
         day = local_day(at, self.tz)
         counts = batch.days.setdefault(day, DayCounts())
         return counts
 
-    def _transition(self, case: LiveCase, event: Envelope, to_state: str, batch: _Batch) -> None:
+    def _transition(self, case: LiveCase, event: Envelope, to_state: str, batch: Batch) -> None:
         d, t = event.data, event.type
         case.state = to_state
         if t == "case.triaged":
@@ -360,7 +340,7 @@ class Applier:
             case.closed_at = event.at
             self._close_assignment(case, batch, status="closed", at=event.at)
 
-    def _assignment_update(self, case: LiveCase, batch: _Batch, **values: Any) -> None:
+    def _assignment_update(self, case: LiveCase, batch: Batch, **values: Any) -> None:
         aid = case.assignment_id
         if aid is None:
             return
@@ -368,7 +348,7 @@ class Applier:
         if aid not in batch.new_assignments:
             batch.dirty_assignments.add(aid)
 
-    def _close_assignment(self, case: LiveCase, batch: _Batch, *, status: str, at: datetime) -> None:
+    def _close_assignment(self, case: LiveCase, batch: Batch, *, status: str, at: datetime) -> None:
         if case.assignment_id is None:
             return
         values: dict[str, Any] = {"status": status}
@@ -378,7 +358,7 @@ class Applier:
         batch.closed_assignments.add(case.assignment_id)
         case.assignment_id = None
 
-    def _apply_alert(self, event: Envelope, batch: _Batch) -> None:
+    def _apply_alert(self, event: Envelope, batch: Batch) -> None:
         d = event.data
         if event.type == "alert.raised":
             if d.township is not None and d.township not in self.townships:
@@ -387,7 +367,7 @@ class Applier:
             row = {"alert_id": d.alert_id, "level": d.level, "title": d.title, "township_code": d.township,
                    "case_no": d.case_no, "category": d.category, "raised_at": event.at,
                    "cleared_at": None, "seq": self.seq}
-            self.alerts[d.alert_id] = _alert_dict_from_row(row)
+            self.alerts[d.alert_id] = alert_dict_from_row(row)
             batch.alerts_new.append(row)
         else:
             if d.alert_id not in self.alerts:
@@ -395,47 +375,17 @@ class Applier:
             self.seq += 1
             del self.alerts[d.alert_id]
             batch.alerts_cleared.append({"b_alert_id": d.alert_id, "b_cleared_at": event.at})
-        batch.events.append(_event_row(self.seq, event, None, None, None, self.clock()))
+        batch.events.append(event_row(self.seq, event, None, None, None, self.clock()))
         self.last_event_at = max(self.last_event_at or event.at, event.at)
 
     # ---- writing -------------------------------------------------------------------------------------
-    def _write(self, b: _Batch, now: datetime) -> None:
+    def _write(self, b: Batch, now: datetime) -> None:
         if b.heartbeat_at is not None:
             self.last_heartbeat_at = max(self.last_heartbeat_at or b.heartbeat_at, b.heartbeat_at)
         with self.engine.begin() as conn:
-            bulk = Bulk(conn)
-            bulk.insert(conn, _CASES, _CASE_INSERT_COLUMNS, (
-                {**self._pending_rows.pop(c.case_no), **_case_dynamic_row(c), "id": c.id, "updated_at": now}
-                for c in b.new_cases.values()
-            ))
-            groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-            for case_no, columns in b.changed.items():
-                if case_no in b.new_cases:
-                    continue
-                c = b.touched[case_no]
-                key = tuple(sorted(columns | {"last_seq", "updated_at"}))
-                groups.setdefault(key, []).append({**_case_dynamic_row(c), "id": c.id, "updated_at": now})
-            for columns_key, rows in groups.items():
-                bulk.update(conn, _CASES, columns_key, rows)
-            bulk.insert(conn, _ASSIGNMENTS, _ASSIGNMENT_COLUMNS, b.new_assignments.values())
-            bulk.update(conn, _ASSIGNMENTS, _ASSIGNMENT_MUTABLE,
-                        (self.assignments[aid] for aid in b.dirty_assignments))
-            bulk.insert(conn, _EVENTS, _EVENT_COLUMNS, b.events)
-            if b.alerts_new:
-                conn.execute(insert(Alert), b.alerts_new)
-            if b.alerts_cleared:
-                conn.execute(update(Alert).where(Alert.alert_id == bindparam("b_alert_id"))
-                             .values(cleared_at=bindparam("b_cleared_at")), b.alerts_cleared)
-            if b.dead:
-                conn.execute(insert(DeadLetter), b.dead)
-            for day, counts in b.days.items():
-                upsert_daily(conn, day, counts)
-            conn.execute(update(IngestState).where(IngestState.id == 1).values(
-                seq=self.seq, accepted=IngestState.accepted + b.accepted,
-                rejected=IngestState.rejected + len(b.dead),
-                duplicates=IngestState.duplicates + b.duplicates,
-                last_event_at=self.last_event_at, last_heartbeat_at=self.last_heartbeat_at,
-            ))
+            write_batch(conn, b, pending_rows=self._pending_rows, assignments=self.assignments,
+                        state={"seq": self.seq, "last_event_at": self.last_event_at,
+                               "last_heartbeat_at": self.last_heartbeat_at}, now=now)
         self.committed_seq = self.seq
         for aid in b.closed_assignments:
             self.assignments.pop(aid, None)
@@ -449,7 +399,7 @@ class Applier:
             if case.state not in LIVE_STATES:
                 del self.live[case_no]
 
-    def _delta(self, b: _Batch, prev_seq: int, now: datetime) -> dict[str, Any]:
+    def _delta(self, b: Batch, prev_seq: int, now: datetime) -> dict[str, Any]:
         upsert, remove = [], []
         for case_no in b.pins_touched:
             case = b.touched[case_no]
@@ -466,127 +416,10 @@ class Applier:
             "pins": {"upsert": upsert, "remove": remove},
             "ticker": [ticker_row(seq, e.id, e.type, e.at, c.case_no, c.township, c.category, c.department)
                        for seq, e, c in b.ticker[-self.ticker_size:]],
-            "alerts": {"raised": [_alert_dict_from_row(a) for a in b.alerts_new],
+            "alerts": {"raised": [alert_dict_from_row(a) for a in b.alerts_new],
                        "cleared": [a["b_alert_id"] for a in b.alerts_cleared]},
             "last_event_at": self.last_event_at.isoformat() if self.last_event_at else None,
         }
-
-
-_ASSIGNMENT_COLUMNS = ("id", "case_id", "department_code", "assigned_at", "sign_due", "resolve_due",
-                       "signed_at", "resolved_at", "returned_at", "status", "extension", "assigned_seq")
-_ASSIGNMENT_MUTABLE = ("resolve_due", "signed_at", "resolved_at", "returned_at", "status", "extension")
-_CASES = cast(Table, Case.__table__)
-_ASSIGNMENTS = cast(Table, Assignment.__table__)
-_EVENTS = cast(Table, CaseEvent.__table__)
-_EVENT_COLUMNS = ("seq", "event_id", "case_id", "type", "at", "received_at", "source", "source_seq",
-                  "department_code", "from_state", "to_state", "note", "data")
-_DYNAMIC = ("state", "is_open", "category", "grade", "department_code", "supervision", "escalated",
-            "returns", "sign_due", "resolve_due", "assigned_at", "signed_at", "resolved_at", "closed_at",
-            "outcome", "resolution_method", "satisfaction", "updated_at", "last_seq")
-_STATIC = ("case_no", "title", "description", "scale", "urgent", "is_group", "long_standing",
-           "people_involved", "amount_involved", "source_channel", "township_code", "village_code", "grid",
-           "address", "lat", "lon", "parties", "registered_at")
-_CASE_INSERT_COLUMNS = ("id", *_STATIC, *_DYNAMIC)
-
-
-def _case_dynamic_row(c: LiveCase) -> dict[str, Any]:
-    return {
-        "state": c.state, "is_open": c.is_open, "category": c.category, "grade": c.grade,
-        "department_code": c.department, "supervision": c.supervision, "escalated": c.escalated,
-        "returns": c.returns, "sign_due": c.sign_due, "resolve_due": c.resolve_due,
-        "assigned_at": c.assigned_at, "signed_at": c.signed_at, "resolved_at": c.resolved_at,
-        "closed_at": c.closed_at, "outcome": c.outcome, "resolution_method": c.resolution_method,
-        "satisfaction": c.satisfaction, "last_seq": c.last_seq,
-    }
-
-
-def _case_static_row(event: Envelope) -> dict[str, Any]:
-    d = event.data
-    return {
-        "case_no": d.case_no, "title": d.title, "description": d.description, "scale": d.scale,
-        "urgent": d.urgent, "is_group": d.group, "long_standing": d.long_standing,
-        "people_involved": d.people_involved, "amount_involved": d.amount_involved,
-        "source_channel": d.source_channel.value, "township_code": d.township, "village_code": d.village,
-        "grid": d.grid, "address": d.address, "lat": d.lat, "lon": d.lon,
-        "parties": [p.model_dump() for p in d.parties], "registered_at": event.at,
-    }
-
-
-def _live_from_row(c: Case) -> LiveCase:
-    return LiveCase(
-        id=c.id, case_no=c.case_no, state=c.state, category=c.category, grade=c.grade, scale=c.scale,
-        is_group=c.is_group, urgent=c.urgent, township=c.township_code, village=c.village_code,
-        lat=c.lat, lon=c.lon, registered_at=c.registered_at, department=c.department_code,
-        supervision=c.supervision, escalated=c.escalated, returns=c.returns, sign_due=c.sign_due,
-        resolve_due=c.resolve_due, assigned_at=c.assigned_at, signed_at=c.signed_at,
-        resolved_at=c.resolved_at, closed_at=c.closed_at, outcome=c.outcome,
-        resolution_method=c.resolution_method, satisfaction=c.satisfaction, last_seq=c.last_seq,
-    )
-
-
-def _event_row(seq: int, event: Envelope, case_id: int | None, from_state: str | None,
-               to_state: str | None, now: datetime) -> dict[str, Any]:
-    data = event.data
-    return {
-        "seq": seq, "event_id": event.id, "case_id": case_id, "type": event.type, "at": event.at,
-        "received_at": now, "source": event.source, "source_seq": event.seq,
-        "department_code": getattr(data, "department", None), "from_state": from_state,
-        "to_state": to_state, "note": getattr(data, "note", ""),
-        "data": data.model_dump_json(exclude_none=True),
-    }
-
-
-def _dead_row(msg: RawMessage, reason: str, detail: str, event_id: str | None,
-              now: datetime) -> dict[str, Any]:
-    return {"received_at": now, "channel": msg.channel[:128], "reason": reason, "detail": detail[:4000],
-            "event_id": event_id[:128] if event_id else None, "raw": msg.data}
-
-
-def _peek_id(raw: bytes) -> str | None:
-    try:
-        value = json.loads(raw)
-    except (ValueError, RecursionError):
-        return None
-    if isinstance(value, dict) and isinstance(value.get("id"), str):
-        return str(value["id"])
-    return None
-
-
-def _alert_dict(a: Alert) -> dict[str, Any]:
-    return {"alert_id": a.alert_id, "level": a.level, "title": a.title, "township": a.township_code,
-            "case_no": a.case_no, "category": a.category, "raised_at": a.raised_at.isoformat()}
-
-
-def _alert_dict_from_row(row: dict[str, Any]) -> dict[str, Any]:
-    return {"alert_id": row["alert_id"], "level": row["level"], "title": row["title"],
-            "township": row["township_code"], "case_no": row["case_no"], "category": row["category"],
-            "raised_at": row["raised_at"].isoformat()}
-
-
-def merge_deltas(deltas: list[dict[str, Any]]) -> dict[str, Any]:
-    """Merge consecutive deltas into one (later values win, pins and ticker combined)."""
-    first, last = deltas[0], deltas[-1]
-    pins: dict[str, dict[str, Any] | None] = {}
-    ticker: list[dict[str, Any]] = []
-    raised: list[dict[str, Any]] = []
-    cleared: list[str] = []
-    for d in deltas:
-        for p in d["pins"]["upsert"]:
-            pins[p["case_no"]] = p
-        for case_no in d["pins"]["remove"]:
-            pins[case_no] = None
-        ticker.extend(d["ticker"])
-        raised.extend(d["alerts"]["raised"])
-        cleared.extend(d["alerts"]["cleared"])
-    return {
-        **last,
-        "prev": first["prev"],
-        "events": sum(d["events"] for d in deltas),
-        "pins": {"upsert": [p for p in pins.values() if p is not None],
-                 "remove": [k for k, p in pins.items() if p is None]},
-        "ticker": ticker[-max(len(last["ticker"]), 40):],
-        "alerts": {"raised": raised, "cleared": cleared},
-    }
 
 
 __all__ = ["TRANSITIONS", "Applier", "RawMessage", "merge_deltas"]

@@ -13,7 +13,8 @@ from datafeeds import categories
 from datafeeds.clock import SHANGHAI, local_day
 from datafeeds.lifecycle import OPEN_STATES
 from datafeeds.models import Alert, Case, CaseEvent, DailyStat, Department, IngestState, Place
-from datafeeds.wallstate import DayCounts, LiveCase, counters, is_overdue, pin, ticker_row
+from datafeeds.rows import live_from_row
+from datafeeds.wallstate import DayCounts, counters, is_overdue, pin, ticker_row
 
 
 class SnapshotRace(RuntimeError):
@@ -45,7 +46,7 @@ def _read_wall(conn: Session, now: datetime, tz: ZoneInfo, ticker_size: int) -> 
     centroids = {code: (lat, lon) for code, lat, lon in
                  conn.execute(select(Place.code, Place.lat, Place.lon).where(Place.tier == "06"))}
     sensitive = frozenset(c.code for c in categories.all_categories() if c.sensitive)
-    open_cases = [_live(c) for c in conn.execute(select(Case).where(Case.state.in_(OPEN_STATES))).scalars()]
+    open_cases = [live_from_row(c) for c in conn.execute(select(Case).where(Case.state.in_(OPEN_STATES))).scalars()]
     today = local_day(now, tz)
     days = {row.day: DayCounts(row.registered, row.resolved, row.resolved_success) for row in
             conn.execute(select(DailyStat).where(DailyStat.day.in_((today, today - timedelta(days=1)))))
@@ -71,15 +72,6 @@ def _read_wall(conn: Session, now: datetime, tz: ZoneInfo, ticker_size: int) -> 
         "last_event_at": st.last_event_at.isoformat() if st and st.last_event_at else None,
         "last_heartbeat_at": st.last_heartbeat_at.isoformat() if st and st.last_heartbeat_at else None,
     }
-
-
-def _live(c: Case) -> LiveCase:
-    return LiveCase(
-        id=c.id, case_no=c.case_no, state=c.state, category=c.category, grade=c.grade, scale=c.scale,
-        is_group=c.is_group, urgent=c.urgent, township=c.township_code, village=c.village_code,
-        lat=c.lat, lon=c.lon, registered_at=c.registered_at, department=c.department_code,
-        supervision=c.supervision, resolve_due=c.resolve_due, assigned_at=c.assigned_at,
-    )
 
 
 def names(engine: Engine, lang: str) -> dict[str, dict[str, str]]:

@@ -135,3 +135,29 @@ def ticker_row(seq: int, event_id: str, type_: str, at: datetime, case_no: str |
 def yesterday_of(day: date) -> date:
     """Return the day before."""
     return day - timedelta(days=1)
+
+
+def merge_deltas(deltas: list[dict[str, Any]]) -> dict[str, Any]:
+    """Merge consecutive deltas into one (later values win, pins and ticker combined)."""
+    first, last = deltas[0], deltas[-1]
+    pins: dict[str, dict[str, Any] | None] = {}
+    ticker: list[dict[str, Any]] = []
+    raised: list[dict[str, Any]] = []
+    cleared: list[str] = []
+    for d in deltas:
+        for p in d["pins"]["upsert"]:
+            pins[p["case_no"]] = p
+        for case_no in d["pins"]["remove"]:
+            pins[case_no] = None
+        ticker.extend(d["ticker"])
+        raised.extend(d["alerts"]["raised"])
+        cleared.extend(d["alerts"]["cleared"])
+    return {
+        **last,
+        "prev": first["prev"],
+        "events": sum(d["events"] for d in deltas),
+        "pins": {"upsert": [p for p in pins.values() if p is not None],
+                 "remove": [k for k, p in pins.items() if p is None]},
+        "ticker": ticker[-max(len(last["ticker"]), 40):],
+        "alerts": {"raised": raised, "cleared": cleared},
+    }
