@@ -49,7 +49,12 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 PAGE_PROBE = """
 () => {
   window.__pending = []; window.__lat = [];
-  window.zhongshu.live.onApplied(d => { d.ticker.forEach(r => window.__pending.push(r.id)); });
+  window.__hops = [];
+  window.zhongshu.live.onApplied((d, at) => {
+    d.ticker.forEach(r => window.__pending.push(r.id));
+    const last = d.ticker.length ? d.ticker[d.ticker.length - 1].id : null;
+    if (d.sent_ms) window.__hops.push([last, d.sent_ms, d.received_ms, at]);
+  });
   new MutationObserver(() => {
     const t = Date.now();
     for (const id of window.__pending) window.__lat.push([id, t]);
@@ -245,8 +250,17 @@ def run_latency(args: argparse.Namespace, base: str, prefix: str, redis_url: str
             return event.id, t
 
         print(f"full path: {args.count} registered cases at {args.rate}/s through the ingest …")
-        full_lat = collect(pages, paced(args.count, args.rate, full))
+        full_sent = paced(args.count, args.rate, full)
+        full_lat = collect(pages, full_sent)
         heap = [p.evaluate("() => performance.memory ? performance.memory.usedJSHeapSize : 0") for p in pages]
+        if TRACE:
+            hops = [h for p in pages for h in p.evaluate("window.__hops")]
+            sent = full_sent
+            ing = [h[1] - sent[h[0]] * 1000 for h in hops if h[0] in sent]
+            net = [h[2] - h[1] for h in hops]
+            draw = [h[3] - h[2] for h in hops]
+            for name, xs in (("publish→ingest emit", ing), ("emit→browser receive", net), ("receive→drawn", draw)):
+                print(f"    {name}: p50 {percentile(xs, 50):.1f} ms p99 {percentile(xs, 99):.1f} ms")
         browser.close()
     stop_beats.set()
     for name, lat in (("baseline", base_lat), ("full", full_lat)):

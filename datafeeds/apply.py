@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from datafeeds import categories
 from datafeeds.batchwrite import Batch, write_batch
+from datafeeds.bulk import Bulk
 from datafeeds.clock import SHANGHAI, local_day, utcnow
 from datafeeds.contract import ContractError, Envelope, parse_event
 from datafeeds.deadlines import DeadlinePolicy
@@ -22,7 +23,6 @@ from datafeeds.models import (
     Alert,
     Assignment,
     Case,
-    CaseEvent,
     DeadLetter,
     Department,
     IngestState,
@@ -30,6 +30,8 @@ from datafeeds.models import (
 )
 from datafeeds.rows import (
     ASSIGNMENT_COLUMNS,
+    CASES,
+    EVENTS,
     RawMessage,
     alert_dict,
     alert_dict_from_row,
@@ -212,7 +214,7 @@ class Applier:
         if not ids:
             return set()
         with self.engine.connect() as conn:
-            return set(conn.execute(select(CaseEvent.event_id).where(CaseEvent.event_id.in_(ids))).scalars())
+            return Bulk(conn).existing(conn, EVENTS, "event_id", ids)
 
     def _apply_one(self, event: Envelope, batch: Batch, now: datetime) -> None:
         type_ = event.type
@@ -279,7 +281,7 @@ class Applier:
         if not case_nos:
             return set()
         with self.engine.connect() as conn:
-            return set(conn.execute(select(Case.case_no).where(Case.case_no.in_(case_nos))).scalars())
+            return Bulk(conn).existing(conn, CASES, "case_no", case_nos)
 
     def _day(self, batch: Batch, at: datetime) -> DayCounts:
         day = local_day(at, self.tz)

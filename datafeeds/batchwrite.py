@@ -10,7 +10,7 @@ from sqlalchemy import Connection, bindparam, insert, update
 
 from datafeeds.bulk import Bulk
 from datafeeds.contract import Envelope
-from datafeeds.models import Alert, DeadLetter, IngestState
+from datafeeds.models import Alert, DeadLetter
 from datafeeds.rows import (
     ASSIGNMENT_COLUMNS,
     ASSIGNMENT_MUTABLE,
@@ -21,7 +21,6 @@ from datafeeds.rows import (
     EVENTS,
     case_dynamic_row,
 )
-from datafeeds.statswrite import upsert_daily
 from datafeeds.wallstate import DayCounts, LiveCase
 
 
@@ -77,10 +76,7 @@ def write_batch(conn: Connection, b: Batch, *, pending_rows: dict[str, dict[str,
     if b.dead:
         conn.execute(insert(DeadLetter), b.dead)
     for day, counts in b.days.items():
-        upsert_daily(conn, day, counts)
-    conn.execute(update(IngestState).where(IngestState.id == 1).values(
-        seq=state["seq"], accepted=IngestState.accepted + b.accepted,
-        rejected=IngestState.rejected + len(b.dead),
-        duplicates=IngestState.duplicates + b.duplicates,
-        last_event_at=state["last_event_at"], last_heartbeat_at=state["last_heartbeat_at"],
-    ))
+        bulk.add_to_day(conn, day, counts.registered, counts.resolved, counts.resolved_success)
+    bulk.save_state(conn, seq=state["seq"], accepted=b.accepted, rejected=len(b.dead),
+                    duplicates=b.duplicates, last_event_at=state["last_event_at"],
+                    last_heartbeat_at=state["last_heartbeat_at"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -47,6 +47,37 @@ class Bulk:
         sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
                f"VALUES ({', '.join([self.mark] * len(columns))})")
         conn.exec_driver_sql(sql, params)
+
+    def existing(self, conn: Connection, table: Table, column: str, values: Sequence[str]) -> set[str]:
+        """Return which of `values` are present in a column (one query)."""
+        if not values:
+            return set()
+        marks = ", ".join([self.mark] * len(values))
+        rows = conn.exec_driver_sql(f"SELECT {column} FROM {table.name} WHERE {column} IN ({marks})",
+                                    tuple(values))
+        return {row[0] for row in rows}
+
+    def add_to_day(self, conn: Connection, day: date, registered: int, resolved: int, success: int) -> None:
+        """Add to one day's counts, creating its row when new (the same upsert on SQLite and PostgreSQL)."""
+        m = self.mark
+        conn.exec_driver_sql(
+            "INSERT INTO daily_stats (day, registered, resolved, resolved_success) "
+            f"VALUES ({m}, {m}, {m}, {m}) ON CONFLICT (day) DO UPDATE SET "
+            "registered = daily_stats.registered + excluded.registered, "
+            "resolved = daily_stats.resolved + excluded.resolved, "
+            "resolved_success = daily_stats.resolved_success + excluded.resolved_success",
+            (day.isoformat() if self.sqlite else day, registered, resolved, success),
+        )
+
+    def save_state(self, conn: Connection, *, seq: int, accepted: int, rejected: int, duplicates: int,
+                   last_event_at: datetime | None, last_heartbeat_at: datetime | None) -> None:
+        """Store the ingest's seq and add to its counters."""
+        m = self.mark
+        conn.exec_driver_sql(
+            f"UPDATE ingest_state SET seq = {m}, accepted = accepted + {m}, rejected = rejected + {m}, "
+            f"duplicates = duplicates + {m}, last_event_at = {m}, last_heartbeat_at = {m} WHERE id = 1",
+            (seq, accepted, rejected, duplicates, self.value(last_event_at), self.value(last_heartbeat_at)),
+        )
 
     def update(self, conn: Connection, table: Table, columns: Sequence[str],
                rows: Iterable[dict[str, Any]], key: str = "id") -> None:

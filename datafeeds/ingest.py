@@ -178,6 +178,7 @@ class Ingest:
 
     def _emit(self, delta: dict[str, Any]) -> None:
         if self.emitter is not None:
+            delta["sent_ms"] = time.time() * 1000  # lets the walls (and benchmarks) see transit time
             try:
                 self.emitter.emit("delta", delta, WALL_ROOM)
             except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
