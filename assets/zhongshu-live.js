@@ -120,9 +120,12 @@
         var pending = live.buffer;
         live.buffer = [];
         live.syncing = false;
-        pending.forEach(function (d) {
-          if (d.seq >= live.seq && d.prev <= live.seq) applyDelta(d);
-        });
+        for (var i = 0; i < pending.length; i++) {
+          var d = pending[i];
+          if (d.seq < live.seq) continue;
+          if (d.prev > live.seq) { scheduleRender(null); resync("gap"); return; }
+          applyDelta(d);
+        }
         scheduleRender(null);
       })
       .catch(function () {

@@ -54,7 +54,6 @@ def create_app(settings: Settings | None = None) -> Flask:
         message_queue=redis_url,
         channel=settings.socketio_channel,
         async_mode="threading",
-        cors_allowed_origins=[],
         logger=False,
         engineio_logger=False,
     )

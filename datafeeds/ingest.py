@@ -114,6 +114,8 @@ class Ingest:
         self._held: list[dict[str, Any]] = []
         self._held_until = 0.0
         self._last_counters: dict[str, Any] | None = None
+        # A wall that hears of a seq beyond its own resyncs: tell it only of deltas already sent.
+        self._emitted_seq = applier.committed_seq
 
     def start(self) -> None:
         """Start the subscriber thread and wait until it listens."""
@@ -179,6 +181,7 @@ class Ingest:
     def _emit(self, delta: dict[str, Any]) -> None:
         if self.emitter is not None:
             delta["sent_ms"] = time.time() * 1000  # lets the walls (and benchmarks) see transit time
+            self._emitted_seq = delta["seq"]
             try:
                 self.emitter.emit("delta", delta, WALL_ROOM)
             except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
@@ -215,9 +218,9 @@ class Ingest:
                 log.warning("could not emit status: %s", exc)
 
     def status(self, now: datetime) -> dict[str, Any]:
-        """Return the feed's freshness as the walls show it."""
+        """Return the feed's freshness as the walls show it, with the seq of the last delta sent."""
         a = self.applier
-        return {"alive_at": now.isoformat(), "seq": a.seq, "last_event_at": _iso(a.last_event_at),
+        return {"alive_at": now.isoformat(), "seq": self._emitted_seq, "last_event_at": _iso(a.last_event_at),
                 "last_heartbeat_at": _iso(a.last_heartbeat_at)}
 
 
