@@ -84,6 +84,7 @@ def simulate(settings: Settings, *, seed: int | None = None, cases_per_day: floa
              duration: float | None = None) -> None:
     """Publish the simulated county's events until SIGTERM, Ctrl-C or the duration ends."""
     from datafeeds.publisher import Publisher
+    from datafeeds.simrun import run_simulation
     from datafeeds.simulator import Simulator
 
     client = redis.Redis.from_url(resolve_redis_url(settings))
@@ -94,5 +95,5 @@ def simulate(settings: Settings, *, seed: int | None = None, cases_per_day: floa
     stop = threading.Event()
     _stop_on_signals(stop)
     publisher = Publisher(client, prefix=settings.feed_prefix, source="simulator")
-    sim.run(publisher, backfill_days=settings.sim_backfill_days if backfill_days is None else backfill_days,
+    run_simulation(sim, publisher, backfill_days=settings.sim_backfill_days if backfill_days is None else backfill_days,
             rate=rate, duration=duration, stop_event=stop)

@@ -13,7 +13,6 @@ import heapq
 import itertools
 import math
 import random
-import threading
 import zlib
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -23,7 +22,6 @@ from typing import Any, NamedTuple
 from datafeeds.clock import SHANGHAI, utcnow
 from datafeeds.county import County
 from datafeeds.deadlines import DeadlinePolicy, add_working_days
-from datafeeds.publisher import Publisher
 from datafeeds.simcases import CaseFactory, SimCase
 from datafeeds.simnames import METHODS, PROGRESS_NOTES, RETURN_REASONS, TERMINATE_REASONS
 from datafeeds.simprofiles import (
@@ -42,7 +40,6 @@ from datafeeds.simprofiles import (
     routes_for,
     township_profile,
 )
-from datafeeds.simrun import RunStats, run_simulation
 
 _DAY = 86400.0
 _LEVELS = ("none", "normal", "yellow", "red")
@@ -407,22 +404,3 @@ class Simulator:
         case.done = True
         self._emit(t, "case.terminated", {"case_no": case.no, "department": case.dept,
                                           "reason": self.rng.choice(TERMINATE_REASONS)})
-
-    # --- publishing loop ----------------------------------------------------------------------
-    def run(
-        self,
-        publisher: Publisher,
-        *,
-        backfill_days: float = 0,
-        rate: float | None = None,
-        duration: float | None = None,
-        heartbeat_s: float = 10.0,
-        stop_event: threading.Event | None = None,
-        chunk: int = 500,
-        max_backfill_rate: float = 20_000.0,
-    ) -> RunStats:
-        """Publish backfill, then live (or exactly `rate`/s) events with heartbeats; see simrun."""
-        return run_simulation(
-            self, publisher, backfill_days=backfill_days, rate=rate, duration=duration,
-            heartbeat_s=heartbeat_s, stop_event=stop_event, chunk=chunk, max_backfill_rate=max_backfill_rate,
-        )

@@ -20,7 +20,7 @@ from datafeeds.county import County, build_county, point_in_ring
 from datafeeds.lifecycle import FINAL_STATES, next_state
 from datafeeds.publisher import Publisher
 from datafeeds.simnames import ORG_RESPONDENTS
-from datafeeds.simrun import RunStats
+from datafeeds.simrun import RunStats, run_simulation
 from datafeeds.simulator import SimEvent, Simulator
 
 START = datetime(2026, 10, 20, 0, 0, tzinfo=UTC)  # a Tuesday, 08:00 in Beijing
@@ -223,7 +223,7 @@ def test_run_publishes_backfill_then_exactly_rate_times_duration(
     assert pubsub.get_message(timeout=2)  # the subscription is confirmed before anything is sent
     sim = Simulator(county_, seed=3, cases_per_day=150)
     expected_backfill = len(Simulator(county_, seed=3, cases_per_day=150, start=sim.start).backfill(1))
-    stats = sim.run(Publisher(rclient, prefix=prefix, source="sim-test"), backfill_days=1, rate=200,
+    stats = run_simulation(sim, Publisher(rclient, prefix=prefix, source="sim-test"), backfill_days=1, rate=200,
                     duration=1.0, heartbeat_s=0.4)
     got = _drain(pubsub)
     pubsub.close()
@@ -246,7 +246,7 @@ def test_live_run_sends_each_event_when_its_stamp_comes(
     sim = Simulator(county_, seed=8, cases_per_day=2000, speedup=600)
     result: list[RunStats] = []
     runner = threading.Thread(target=lambda: result.append(
-        sim.run(Publisher(rclient, prefix=prefix, source="sim-live"), duration=3.0, heartbeat_s=5)))
+        run_simulation(sim, Publisher(rclient, prefix=prefix, source="sim-live"), duration=3.0, heartbeat_s=5)))
     runner.start()
     lags: list[float] = []
     quiet_until = None
