@@ -12,8 +12,11 @@ import redis
 
 from dashboard.embedded import resolve_redis_url
 from dashboard.settings import Settings
+from datafeeds.apply import Applier
 from datafeeds.county import County, build_county, load_county
 from datafeeds.db import make_engine, make_sessionmaker, migrate
+from datafeeds.deadlines import DeadlinePolicy
+from datafeeds.ingest import Ingest, SocketIOEmitter
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +59,8 @@ def serve(settings: Settings) -> None:
     server.server_close()
 
 
-def build_ingest(settings: Settings, redis_url: str):  # type: ignore[no-untyped-def]
+def build_ingest(settings: Settings, redis_url: str) -> Ingest:
     """Return a ready ingest for the settings (schema migrated, state loaded)."""
-    from datafeeds.apply import Applier
-    from datafeeds.deadlines import DeadlinePolicy
-    from datafeeds.ingest import Ingest, SocketIOEmitter
-
     engine = make_engine(settings.db_url)
     migrate(engine)
     tz = ZoneInfo(settings.timezone)
