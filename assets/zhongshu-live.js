@@ -196,6 +196,39 @@
     live.freshPins.clear();
   }
 
+  // A figure wider than its card (「103 / 8」) shrinks until it fits, never below 60 % of its size.
+  function fitFigures() {
+    var nodes = document.querySelectorAll(".zs-counter-value");
+    for (var i = 0; i < nodes.length; i++) {
+      var node = nodes[i];
+      var text = node.textContent;
+      if (node.getAttribute("data-fit") === text) continue;
+      node.setAttribute("data-fit", text);
+      node.style.fontSize = "";
+      var room = node.clientWidth, need = node.scrollWidth;
+      if (need > room && room > 0) {
+        var base = parseFloat(window.getComputedStyle(node).fontSize);
+        node.style.fontSize = Math.max(base * 0.6, Math.floor(base * room / need)) + "px";
+      }
+    }
+  }
+
+  function setPercent(id, rate) {
+    // The number at full size, the % sign smaller, so nine figures fit one row at 1920 px.
+    var node = el(id);
+    if (!node) return;
+    var text = rate === null || rate === undefined ? "\u2014" : (rate * 100).toFixed(1);
+    if (node.getAttribute("data-value") === text) return;
+    node.setAttribute("data-value", text);
+    node.textContent = text;
+    if (text !== "\u2014") {
+      var unit = document.createElement("span");
+      unit.className = "zs-unit";
+      unit.textContent = "%";
+      node.appendChild(unit);
+    }
+  }
+
   function signed(n) {
     return (n > 0 ? "+" : n < 0 ? "\u2212" : "\u00b1") + Math.abs(n);
   }
@@ -203,13 +236,20 @@
   function renderCounters() {
     var c = live.counters;
     if (!c) return;
-    ["today_registered", "open", "today_resolved", "overdue"].forEach(function (key) {
+    ["today_registered", "open", "today_resolved", "overdue", "major"].forEach(function (key) {
       setText("wall-c-" + key, String(c[key]));
     });
+    ["month_resolution_rate", "success_rate", "satisfaction_rate"].forEach(function (key) {
+      setPercent("wall-c-" + key, c[key]);
+      setText("wall-c-" + key + "-sub", label("counter." + key + "_hint"));
+    });
+    setText("wall-c-supervised", c.yellow + " / " + c.red);
+    fitFigures();
     setText("wall-c-today_registered-sub", label("counter.vs_yesterday") + " " + signed(c.today_registered_delta));
     setText("wall-c-today_resolved-sub", label("counter.vs_yesterday") + " " + signed(c.today_resolved_delta));
-    setText("wall-c-open-sub", label("counter.open_hint"));
-    setText("wall-c-overdue-sub", label("counter.overdue_hint"));
+    ["open", "overdue", "supervised", "major"].forEach(function (key) {
+      setText("wall-c-" + key + "-sub", label("counter." + key + "_hint"));
+    });
   }
 
   function tickerText(row) {

@@ -28,6 +28,7 @@ from datafeeds.models import (
     IngestState,
     Place,
 )
+from datafeeds.queries import day_figures
 from datafeeds.rows import (
     ASSIGNMENT_COLUMNS,
     CASES,
@@ -117,14 +118,9 @@ class Applier:
         self.counts.reset(list(self.live.values()), self.clock())
 
     def _load_days(self, conn: Session, today: date) -> None:
-        from datafeeds.models import DailyStat
-
         self.today = today
-        self.day_counts: dict[date, DayCounts] = {}
-        for d in (today, today - timedelta(days=1)):
-            row = conn.execute(select(DailyStat).where(DailyStat.day == d)).scalars().first()
-            self.day_counts[d] = (DayCounts(row.registered, row.resolved, row.resolved_success)
-                                  if row else DayCounts())
+        this, yesterday, self.month = day_figures(conn, today)
+        self.day_counts: dict[date, DayCounts] = {today: this, today - timedelta(days=1): yesterday}
 
     # ---- the wall's figures -------------------------------------------------------------------------
     def counters(self, now: datetime | None = None) -> dict[str, Any]:
@@ -134,9 +130,8 @@ class Applier:
         if today != self.today:
             with Session(self.engine) as conn:
                 self._load_days(conn, today)
-        overdue = self.counts.overdue_count(now, self.live)
-        return counters(len(self.counts.open), overdue, self.day_counts[today],
-                        self.day_counts[today - timedelta(days=1)], today)
+        return counters(self.counts.figures(now, self.live), self.day_counts[today],
+                        self.day_counts[today - timedelta(days=1)], self.month, today)
 
     def pins_of(self, case_nos: set[str], now: datetime) -> list[dict[str, Any]]:
         """Return the pins of some open cases."""
@@ -336,6 +331,9 @@ class Applier:
             counts.resolved_success += d.outcome == "success"
         elif t == "case.visited":
             case.satisfaction = d.satisfaction
+            counts = self._day(batch, event.at)
+            counts.visited += 1
+            counts.satisfied += d.satisfaction == "satisfied"
         elif t == "case.supervised":
             case.supervision = d.level.value
         if to_state in ("closed", "referred", "terminated"):
@@ -393,10 +391,9 @@ class Applier:
             self.assignments.pop(aid, None)
         for day, counts in b.days.items():
             if day in self.day_counts:
-                mine = self.day_counts[day]
-                mine.registered += counts.registered
-                mine.resolved += counts.resolved
-                mine.resolved_success += counts.resolved_success
+                self.day_counts[day].add(counts)
+            if (day.year, day.month) == (self.today.year, self.today.month) and day <= self.today:
+                self.month.add(counts)
         for case_no, case in b.touched.items():
             if case.state not in LIVE_STATES:
                 del self.live[case_no]

@@ -76,7 +76,8 @@ def write_batch(conn: Connection, b: Batch, *, pending_rows: dict[str, dict[str,
     if b.dead:
         conn.execute(insert(DeadLetter), b.dead)
     for day, counts in b.days.items():
-        bulk.add_to_day(conn, day, counts.registered, counts.resolved, counts.resolved_success)
+        bulk.add_to_day(conn, day, (counts.registered, counts.resolved, counts.resolved_success, counts.visited,
+                                    counts.satisfied))
     bulk.save_state(conn, seq=state["seq"], accepted=b.accepted, rejected=len(b.dead),
                     duplicates=b.duplicates, last_event_at=state["last_event_at"],
                     last_heartbeat_at=state["last_heartbeat_at"])

@@ -15,6 +15,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Table
 
+DAY_COLUMNS = ("registered", "resolved", "resolved_success", "visited", "satisfied")
+
 
 @lru_cache(maxsize=65536)
 def _sqlite_datetime(v: datetime) -> str:
@@ -57,16 +59,15 @@ class Bulk:
                                     tuple(values))
         return {row[0] for row in rows}
 
-    def add_to_day(self, conn: Connection, day: date, registered: int, resolved: int, success: int) -> None:
+    def add_to_day(self, conn: Connection, day: date, counts: Sequence[int]) -> None:
         """Add to one day's counts, creating its row when new (the same upsert on SQLite and PostgreSQL)."""
-        m = self.mark
+        columns = DAY_COLUMNS
+        marks = ", ".join([self.mark] * (len(columns) + 1))
+        sets = ", ".join(f"{c} = daily_stats.{c} + excluded.{c}" for c in columns)
         conn.exec_driver_sql(
-            "INSERT INTO daily_stats (day, registered, resolved, resolved_success) "
-            f"VALUES ({m}, {m}, {m}, {m}) ON CONFLICT (day) DO UPDATE SET "
-            "registered = daily_stats.registered + excluded.registered, "
-            "resolved = daily_stats.resolved + excluded.resolved, "
-            "resolved_success = daily_stats.resolved_success + excluded.resolved_success",
-            (day.isoformat() if self.sqlite else day, registered, resolved, success),
+            f"INSERT INTO daily_stats (day, {', '.join(columns)}) VALUES ({marks}) "
+            f"ON CONFLICT (day) DO UPDATE SET {sets}",
+            (day.isoformat() if self.sqlite else day, *counts),
         )
 
     def save_state(self, conn: Connection, *, seq: int, accepted: int, rejected: int, duplicates: int,

@@ -208,6 +208,8 @@ class DailyStat(Base):
     registered: Mapped[int] = mapped_column(Integer, default=0)
     resolved: Mapped[int] = mapped_column(Integer, default=0)
     resolved_success: Mapped[int] = mapped_column(Integer, default=0)
+    visited: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    satisfied: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class IngestState(Base):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from datafeeds import categories
@@ -14,7 +14,7 @@ from datafeeds.clock import SHANGHAI, local_day
 from datafeeds.lifecycle import OPEN_STATES
 from datafeeds.models import Alert, Case, CaseEvent, DailyStat, Department, IngestState, Place
 from datafeeds.rows import live_from_row
-from datafeeds.wallstate import DayCounts, counters, is_overdue, pin, ticker_row
+from datafeeds.wallstate import DayCounts, OpenFigures, counters, is_overdue, pin, ticker_row
 
 
 class SnapshotRace(RuntimeError):
@@ -48,10 +48,11 @@ def _read_wall(conn: Session, now: datetime, tz: ZoneInfo, ticker_size: int) -> 
     sensitive = frozenset(c.code for c in categories.all_categories() if c.sensitive)
     open_cases = [live_from_row(c) for c in conn.execute(select(Case).where(Case.state.in_(OPEN_STATES))).scalars()]
     today = local_day(now, tz)
-    days = {row.day: DayCounts(row.registered, row.resolved, row.resolved_success) for row in
-            conn.execute(select(DailyStat).where(DailyStat.day.in_((today, today - timedelta(days=1)))))
-            .scalars()}
-    overdue = sum(1 for c in open_cases if is_overdue(c, now))
+    this, yesterday, month = day_figures(conn, today)
+    figures = OpenFigures(open=len(open_cases), overdue=sum(1 for c in open_cases if is_overdue(c, now)),
+                          yellow=sum(1 for c in open_cases if c.supervision == "yellow"),
+                          red=sum(1 for c in open_cases if c.supervision == "red"),
+                          major=sum(1 for c in open_cases if c.is_major))
     ticker_rows = conn.execute(
         select(CaseEvent.seq, CaseEvent.event_id, CaseEvent.type, CaseEvent.at, Case.case_no,
                Case.township_code, Case.category, CaseEvent.department_code)
@@ -62,8 +63,7 @@ def _read_wall(conn: Session, now: datetime, tz: ZoneInfo, ticker_size: int) -> 
     st = conn.execute(select(IngestState).where(IngestState.id == 1)).scalars().first()
     return {
         "at": now.isoformat(),
-        "counters": counters(len(open_cases), overdue, days.get(today, DayCounts()),
-                             days.get(today - timedelta(days=1), DayCounts()), today),
+        "counters": counters(figures, this, yesterday, month, today),
         "pins": [pin(c, now, centroids, sensitive) for c in open_cases],
         "ticker": [ticker_row(*r) for r in reversed(ticker_rows)],
         "alerts": [{"alert_id": a.alert_id, "level": a.level, "title": a.title, "township": a.township_code,
@@ -72,6 +72,24 @@ def _read_wall(conn: Session, now: datetime, tz: ZoneInfo, ticker_size: int) -> 
         "last_event_at": st.last_event_at.isoformat() if st and st.last_event_at else None,
         "last_heartbeat_at": st.last_heartbeat_at.isoformat() if st and st.last_heartbeat_at else None,
     }
+
+
+def _counts(row: DailyStat | None) -> DayCounts:
+    if row is None:
+        return DayCounts()
+    return DayCounts(row.registered, row.resolved, row.resolved_success, row.visited, row.satisfied)
+
+
+def day_figures(conn: Session, today: date) -> tuple[DayCounts, DayCounts, DayCounts]:
+    """Return the counts of today, of yesterday, and of the month so far (today included)."""
+    rows = {r.day: r for r in conn.execute(
+        select(DailyStat).where(DailyStat.day.in_((today, today - timedelta(days=1))))).scalars()}
+    sums = conn.execute(select(
+        func.coalesce(func.sum(DailyStat.registered), 0), func.coalesce(func.sum(DailyStat.resolved), 0),
+        func.coalesce(func.sum(DailyStat.resolved_success), 0), func.coalesce(func.sum(DailyStat.visited), 0),
+        func.coalesce(func.sum(DailyStat.satisfied), 0),
+    ).where(DailyStat.day >= today.replace(day=1), DailyStat.day <= today)).one()
+    return _counts(rows.get(today)), _counts(rows.get(today - timedelta(days=1))), DayCounts(*map(int, sums))
 
 
 def names(engine: Engine, lang: str) -> dict[str, dict[str, str]]:

@@ -96,24 +96,59 @@ def pin(case: LiveCase, now: datetime, centroids: dict[str, tuple[float, float]]
 
 @dataclass(slots=True)
 class DayCounts:
-    """Counts of one local day."""
+    """Counts of one local day (or, summed, of a month)."""
 
     registered: int = 0
     resolved: int = 0
     resolved_success: int = 0
+    visited: int = 0
+    satisfied: int = 0
+
+    def add(self, other: DayCounts) -> None:
+        """Add another day's counts to these."""
+        self.registered += other.registered
+        self.resolved += other.resolved
+        self.resolved_success += other.resolved_success
+        self.visited += other.visited
+        self.satisfied += other.satisfied
 
 
-def counters(open_count: int, overdue_count: int, today: DayCounts, yesterday: DayCounts,
+@dataclass(slots=True)
+class OpenFigures:
+    """Figures of the cases open now: 在办, 超期在办, 黄牌/红牌督办 and active major incidents."""
+
+    open: int = 0
+    overdue: int = 0
+    yellow: int = 0
+    red: int = 0
+    major: int = 0
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def counters(now_open: OpenFigures, today: DayCounts, yesterday: DayCounts, month: DayCounts,
              day: date) -> dict[str, Any]:
-    """Return the headline counters with their change since yesterday."""
+    """Return the headline counters (口径 of DOMAIN.md) with the change since yesterday.
+
+    Rates are over the calendar month so far (None when nothing was counted yet): 本月办结率 =
+    resolved / registered, 化解率 = resolved successfully / resolved, 回访满意率 = satisfied / visited.
+    """
     return {
         "day": day.isoformat(),
         "today_registered": today.registered,
         "today_registered_delta": today.registered - yesterday.registered,
-        "open": open_count,
+        "open": now_open.open,
         "today_resolved": today.resolved,
         "today_resolved_delta": today.resolved - yesterday.resolved,
-        "overdue": overdue_count,
+        "month_resolution_rate": _rate(month.resolved, month.registered),
+        "success_rate": _rate(month.resolved_success, month.resolved),
+        "overdue": now_open.overdue,
+        "yellow": now_open.yellow,
+        "red": now_open.red,
+        "major": now_open.major,
+        "satisfaction_rate": _rate(month.satisfied, month.visited),
     }
 
 

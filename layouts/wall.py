@@ -22,7 +22,8 @@ VILLAGES = "wall-villages"
 COUNTY = "wall-county"
 TICKER = "wall-ticker"
 ALERTS = "wall-alerts"
-COUNTERS = ("today_registered", "open", "today_resolved", "overdue")
+COUNTERS = ("today_registered", "open", "today_resolved", "month_resolution_rate", "success_rate", "overdue",
+            "supervised", "major", "satisfaction_rate")
 
 
 def counter_id(key: str) -> str:

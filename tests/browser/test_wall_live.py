@@ -12,10 +12,10 @@ from datafeeds.publisher import Publisher
 pytestmark = pytest.mark.browser
 
 
-def _register(pub: Publisher, case_no: str, township: str, lat: float, lon: float) -> None:
+def _register(pub: Publisher, case_no: str, township: str, lat: float, lon: float, **more: object) -> None:
     pub.publish("case.registered", {
         "case_no": case_no, "title": "邻里纠纷", "category": "02", "source_channel": "grid",
-        "township": township, "lat": lat, "lon": lon,
+        "township": township, "lat": lat, "lon": lon, **more,
     })
 
 
@@ -39,9 +39,16 @@ def test_published_case_shows_as_counter_and_pin(stack, browser: Browser, rclien
     expect(page.locator("#wall-ticker")).to_contain_text(town.name, timeout=2_000)
     expect(page.locator("#wall-feed-status")).to_contain_text("数据更新于")
 
+    expect(page.locator("#wall-c-month_resolution_rate")).to_have_text("0.0%")
+    expect(page.locator("#wall-c-satisfaction_rate")).to_have_text("—")  # no visit yet: no rate
+    expect(page.locator("#wall-c-major")).to_have_text("0")
+
     page.evaluate("window.__zsMarker = 1")  # survives only if the page never reloads
-    _register(pub, "W-2", town.code, town.lat + 0.01, town.lon + 0.01)
+    _register(pub, "W-2", town.code, town.lat + 0.01, town.lon + 0.01, group=True, people_involved=60)
     expect(counter).to_have_text("2", timeout=2_000)
+    expect(page.locator("#wall-c-major")).to_have_text("1", timeout=2_000)
+    pub.publish("case.supervised", {"case_no": "W-1", "level": "red"})
+    expect(page.locator("#wall-c-supervised")).to_have_text("0 / 1", timeout=2_000)
     assert page.evaluate("window.__zsMarker") == 1
     assert errors == []
     page.close()

@@ -70,7 +70,7 @@ def test_applies_every_event_type(applier: Applier, engine: Engine) -> None:
     assert state.seq == n_seq == applier.seq
     assert state.accepted == len(messages) and state.rejected == 0
     assert state.last_heartbeat_at is not None
-    assert (day.registered, day.resolved, day.resolved_success) == (3, 1, 1)
+    assert (day.registered, day.resolved, day.resolved_success, day.visited, day.satisfied) == (3, 1, 1, 1, 1)
     assert delta is not None and delta["prev"] == 0 and delta["seq"] == n_seq
     assert delta["counters"]["today_registered"] == 3 and delta["counters"]["open"] == 0
     assert sorted(delta["pins"]["remove"]) == [CASE, "ZZ20261126-0002", "ZZ20261126-0003"]
@@ -137,6 +137,36 @@ def test_snapshot_agrees_with_the_ingest(applier: Applier, engine: Engine) -> No
     assert sorted(snap["pins"], key=lambda p: p["case_no"]) == sorted(applier.pins(),
                                                                        key=lambda p: p["case_no"])
     assert [row["seq"] for row in snap["ticker"]] == list(range(1, 7))
+
+
+def test_headline_figures_follow_their_definitions(applier: Applier, engine: Engine) -> None:
+    """口径: month rates from the month's counts; cards and majors from the open cases."""
+    batch = [raw(registered(f"K-{i}", group=False, scale="01", grade="04")) for i in range(4)]
+    batch.append(raw(registered("K-major", grade="02", group=False, scale="01")))
+    steps = [("case.assigned", {"department": "rsj"}), ("case.signed", {"department": "rsj"}),
+             ("case.resolved", {"department": "rsj", "outcome": "success"}),
+             ("case.visited", {"satisfaction": "satisfied"})]
+    n = 10
+    for case_no, outcome, satisfaction in (("K-0", "success", "satisfied"), ("K-1", "failed", "unsatisfied")):
+        for type_, data in steps:
+            n += 1
+            data = dict(data)
+            if type_ == "case.resolved":
+                data["outcome"] = outcome
+            if type_ == "case.visited":
+                data["satisfaction"] = satisfaction
+            batch.append(raw(event(type_, case_no, n, **data)))
+    batch.append(raw(event("case.supervised", "K-2", 30, level="yellow")))
+    batch.append(raw(event("case.supervised", "K-3", 31, level="red")))
+    applier.apply(batch)
+    c = applier.counters()
+    # registered 5 this month, resolved 2 (1 successfully), visited 2 (1 satisfied)
+    assert (c["today_registered"], c["open"], c["today_resolved"]) == (5, 3, 2)
+    assert (c["month_resolution_rate"], c["success_rate"], c["satisfaction_rate"]) == (0.4, 0.5, 0.5)
+    assert (c["yellow"], c["red"], c["major"]) == (1, 1, 1)
+    assert snapshot(engine, NOW.astimezone())["counters"] == c
+    fresh = Applier(engine, clock=lambda: NOW)  # a restarted ingest rebuilds the same figures
+    assert fresh.counters() == c
 
 
 def test_sensitive_category_pins_sit_at_the_village_centroid(applier: Applier, county) -> None:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from datafeeds.ingest import TokenBucket
 from datafeeds.livecounts import LiveCounts
-from datafeeds.wallstate import LiveCase, is_overdue
+from datafeeds.wallstate import LiveCase, OpenFigures, is_overdue
 
 T0 = datetime(2026, 11, 26, 1, 0, tzinfo=UTC)
 
@@ -32,6 +32,23 @@ def test_the_clock_alone_makes_a_case_overdue() -> None:
     c.state = "resolved"
     counts.touch(c, T0 + timedelta(days=4))
     assert counts.overdue_count(T0 + timedelta(days=4), live) == 0 and len(counts.open) == 0
+
+
+def test_cards_and_majors_follow_the_cases() -> None:
+    counts = LiveCounts()
+    a, b = case(1, None), case(2, None)
+    b.grade = "02"
+    live = {a.case_no: a, b.case_no: b}
+    for c in live.values():
+        counts.touch(c, T0)
+    a.supervision = "yellow"
+    counts.touch(a, T0)
+    assert counts.figures(T0, live) == OpenFigures(open=2, overdue=0, yellow=1, red=0, major=1)
+    a.supervision = "red"
+    counts.touch(a, T0)
+    b.state = "resolved"
+    counts.touch(b, T0)
+    assert counts.figures(T0, live) == OpenFigures(open=1, overdue=0, yellow=0, red=1, major=0)
 
 
 def test_incremental_counts_equal_a_full_scan() -> None:
