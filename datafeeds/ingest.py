@@ -193,7 +193,7 @@ class Ingest:
         """Push what the clock alone changed: cases passing their deadline, a new day's counters."""
         if self._held:
             return
-        now = utcnow()
+        now = self.applier.clock()  # the applier's clock: tests move it instead of sleeping
         counters = self.applier.counters(now)
         turned = self.applier.counts.take_newly_overdue()
         if not turned and counters == self._last_counters:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Browser, expect
 
@@ -93,4 +95,31 @@ def test_a_wall_that_misses_deltas_resyncs_from_the_store(stack, browser: Browse
     # (the ingest's periodic status, which carries the seq, may have noticed the gap first)
     assert page.evaluate("zhongshu.live.stats.resyncs") >= resyncs + 1
     expect(page.locator('[data-case="G-2"]')).to_be_attached()
+    page.close()
+
+
+def test_a_case_turns_overdue_by_the_clock_alone(stack, browser: Browser, rclient, county) -> None:
+    from datetime import timedelta
+
+    from datafeeds.clock import utcnow
+
+    offset = [timedelta(0)]
+    stack.ingest.applier.clock = lambda: utcnow() + offset[0]
+    stack.ingest.status_every = 0.2  # the ingest looks at the clock this often
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    page.goto(f"{stack.url}/wall")
+    overdue = page.locator("#wall-c-overdue")
+    expect(overdue).to_have_text("0", timeout=15_000)
+    town = county.townships()[5]
+    pub = Publisher(rclient, prefix=stack.settings.feed_prefix, source="clock-test")
+    _register(pub, "T-1", town.code, town.lat, town.lon)
+    due = utcnow() + timedelta(hours=6)
+    pub.publish("case.assigned", {"case_no": "T-1", "department": "rsj",
+                                  "sign_due": (utcnow() + timedelta(hours=1)).isoformat(),
+                                  "resolve_due": due.isoformat()})
+    expect(page.locator("#wall-c-open")).to_have_text("1", timeout=2_000)
+    expect(overdue).to_have_text("0")
+    offset[0] = timedelta(hours=7)  # no message arrives; only time passes
+    expect(overdue).to_have_text("1", timeout=3_000)
+    expect(page.locator('[data-case="T-1"]')).to_have_class(re.compile(r"\bzs-risk-overdue\b"), timeout=3_000)
     page.close()
