@@ -306,6 +306,27 @@
       list.appendChild(li);
     });
     if (!list.children.length) list.appendChild(emptyItem(label("alerts.none")));
+    renderOverlay();
+  }
+
+  // The newest major or group incident raised within live.overlaySeconds takes over a band of the map.
+  function renderOverlay() {
+    var now = Date.now(), newest = null;
+    live.alerts.forEach(function (a) {
+      var at = Date.parse(a.raised_at);
+      if (a.level !== "info" && now - at < live.overlaySeconds * 1000 && (!newest || at > newest.at)) {
+        newest = { at: at, alert: a };
+      }
+    });
+    var text = "";
+    if (newest) {
+      var a = newest.alert;
+      text = "\u26a0 " + [label("alert.level." + a.level), live.names.places[a.township] || "", a.title,
+        fmt(new Date(newest.at), { hour: "2-digit", minute: "2-digit" }) + " " + label("alert.raised")]
+        .filter(Boolean).join(" \u00b7 ");
+    }
+    setText("wall-alert-overlay", text);
+    setClass("wall-alert-overlay", newest ? "zs-overlay zs-overlay-" + newest.alert.level : "zs-overlay");
   }
 
   function render() {
@@ -364,6 +385,7 @@
     setText("wall-date", date + " " + weekday);
     setText("wall-time", fmt(now, { hour: "2-digit", minute: "2-digit", second: "2-digit" }));
     renderFeed();
+    renderOverlay();
   }
 
   function weekdayIndex(now) {
@@ -378,6 +400,7 @@
     live.lang = root.getAttribute("data-lang") || "zh-CN";
     live.tz = root.getAttribute("data-tz") || "Asia/Shanghai";
     live.staleSeconds = parseFloat(root.getAttribute("data-stale") || "30");
+    live.overlaySeconds = parseFloat(root.getAttribute("data-overlay") || "300");
     try { live.labels = JSON.parse(root.getAttribute("data-labels") || "{}"); } catch (e) { live.labels = {}; }
     var socket = new ns.SocketClient({ auth: { view: "wall" } });
     live.socket = socket;

@@ -20,6 +20,7 @@ def page(state: Any, lang: str) -> html.Div:
         title=title,
         lang=lang,
         stale_seconds=settings.feed_stale_seconds,
+        overlay_seconds=settings.alert_overlay_seconds,
         boundaries=state.boundaries(),
         timezone=settings.timezone,
     ))

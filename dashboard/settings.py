@@ -46,6 +46,9 @@ class Settings(BaseSettings):
         50.0, description="Delta batches per second the ingest may emit before it coalesces them"
     )
     ticker_size: int = Field(40, description="Events kept in the wall's ticker")
+    alert_overlay_seconds: float = Field(
+        300.0, description="Seconds a major or group incident stays across the wall's map after it is raised"
+    )
     sim_seed: int = Field(1, description="Seed of the simulator (same seed, same stream)")
     sim_cases_per_day: float = Field(600.0, description="Cases per simulated day the simulator registers")
     sim_speedup: float = Field(30.0, description="Simulated seconds per real second in the live phase")

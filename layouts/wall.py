@@ -22,6 +22,7 @@ VILLAGES = "wall-villages"
 COUNTY = "wall-county"
 TICKER = "wall-ticker"
 ALERTS = "wall-alerts"
+OVERLAY = "wall-alert-overlay"
 COUNTERS = ("today_registered", "open", "today_resolved", "month_resolution_rate", "success_rate", "overdue",
             "supervised", "major", "satisfaction_rate")
 
@@ -44,6 +45,7 @@ class WallContext:
     lang: str
     stale_seconds: float
     boundaries: dict[str, Any]
+    overlay_seconds: float = 300.0
     timezone: str = "Asia/Shanghai"
 
 
@@ -101,6 +103,7 @@ def layout(ctx: WallContext) -> html.Div:
         **cast(dict[str, Any], {
             "data-lang": lang,
             "data-stale": str(ctx.stale_seconds),
+            "data-overlay": str(ctx.overlay_seconds),
             "data-tz": ctx.timezone,
             "data-bounds": json.dumps(ctx.boundaries["bounds"]),
             "data-labels": json.dumps(catalogue(lang), ensure_ascii=False),
@@ -127,6 +130,8 @@ def layout(ctx: WallContext) -> html.Div:
                     html.Section(className="zs-panel zs-map-panel", children=[
                         html.H2(t("panel.map", lang), className="zs-panel-title"),
                         _map(ctx),
+                        # A major or group incident takes over this band (drawn by zhongshu-live.js).
+                        html.Div(id=OVERLAY, className="zs-overlay", role="alert"),
                     ]),
                     html.Section(className="zs-panel zs-alerts-panel", children=[
                         html.H2(t("panel.alerts", lang), className="zs-panel-title"),

@@ -123,3 +123,31 @@ def test_a_case_turns_overdue_by_the_clock_alone(stack, browser: Browser, rclien
     expect(overdue).to_have_text("1", timeout=3_000)
     expect(page.locator('[data-case="T-1"]')).to_have_class(re.compile(r"\bzs-risk-overdue\b"), timeout=3_000)
     page.close()
+
+
+def test_a_group_incident_takes_over_a_band_until_cleared(stack, browser: Browser, rclient, county) -> None:
+    from datetime import timedelta
+
+    from datafeeds.clock import utcnow
+
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    page.goto(f"{stack.url}/wall")
+    expect(page.locator("#wall-c-today_registered")).to_have_text("0", timeout=15_000)
+    overlay = page.locator("#wall-alert-overlay")
+    expect(overlay).to_be_hidden()
+    town = county.townships()[0]
+    pub = Publisher(rclient, prefix=stack.settings.feed_prefix, source="alert-test")
+    # An incident raised long ago is listed but does not take over the screen.
+    pub.publish("alert.raised", {"alert_id": "A-old", "level": "major", "title": "旧事件", "township": town.code},
+                at=utcnow() - timedelta(hours=2))
+    expect(page.locator("#wall-alerts")).to_contain_text("旧事件", timeout=2_000)
+    expect(overlay).to_be_hidden()
+    pub.publish("alert.raised", {"alert_id": "A-1", "level": "group", "title": "群体性劳资纠纷",
+                                 "township": town.code})
+    expect(overlay).to_be_visible(timeout=2_000)
+    expect(overlay).to_contain_text("群体性事件")
+    expect(overlay).to_contain_text(town.name)
+    expect(overlay).to_contain_text("群体性劳资纠纷")
+    pub.publish("alert.cleared", {"alert_id": "A-1"})
+    expect(overlay).to_be_hidden(timeout=2_000)
+    page.close()
