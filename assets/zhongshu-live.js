@@ -378,9 +378,29 @@
     if (box && box.parentNode) box.parentNode.classList.toggle("zs-feed-bad", cls === "zs-dot zs-dot-bad");
   }
 
+  // The roster changes with the day: read it at start and again when the date turns (once a day).
+  function loadDuty(day) {
+    fetch("/api/duty", { cache: "no-store", credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (duty) {
+        if (!duty) return;
+        var parts = [];
+        if (duty.leader) parts.push(label("duty.leader") + " " + duty.leader);
+        if (duty.officers && duty.officers.length) parts.push(label("duty.officers") + " " + duty.officers.join("\u3001"));
+        setText("wall-duty", parts.join(" \u00b7 "));
+        live.dutyDay = day;
+      })
+      .catch(function () { live.dutyDay = null; });
+  }
+
   function tick() {
     var now = new Date();
     var date = fmt(now, { year: "numeric", month: "2-digit", day: "2-digit" });
+    if (live.dutyDay !== date && !live.dutyLoading) {
+      live.dutyLoading = true;
+      loadDuty(date);
+      setTimeout(function () { live.dutyLoading = false; }, 5000);
+    }
     var weekday = label("weekday." + weekdayIndex(now));
     setText("wall-date", date + " " + weekday);
     setText("wall-time", fmt(now, { hour: "2-digit", minute: "2-digit", second: "2-digit" }));

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import Blueprint, Response, jsonify, request
 
 from dashboard.state import get_state
 from datafeeds import queries
-from datafeeds.clock import utcnow
+from datafeeds.clock import local_day, utcnow
 from layouts.i18n import pick_lang
 
 blueprint = Blueprint("api", __name__)
@@ -24,6 +24,20 @@ def snapshot() -> Response:
     if request.args.get("names"):
         snap["names"] = queries.names(state.engine, pick_lang(request.args.get("lang"), state.settings.lang))
     response = jsonify(snap)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@blueprint.get("/api/duty")
+def duty() -> Response:
+    """Return who is on duty on a day (default: today in the display time zone), names masked."""
+    state = get_state()
+    raw = request.args.get("day")
+    try:
+        day = date.fromisoformat(raw) if raw else local_day(utcnow(), state.tz)
+    except ValueError:
+        return jsonify({"error": "day must be YYYY-MM-DD"}), 400  # type: ignore[return-value]
+    response = jsonify({"day": day.isoformat(), **state.roster().on(day).masked()})
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 from types import FrameType
 
 from dashboard.embedded import EmbeddedRedis
@@ -77,6 +78,8 @@ def run_demo(settings: Settings) -> int:
     embedded: EmbeddedRedis | None = None
     env = dict(os.environ)
     env["ZHONGSHU_DATA_DIR"] = str(settings.data_dir.resolve())
+    if settings.duty_roster is None:
+        env["ZHONGSHU_DUTY_ROSTER"] = str(Path(__file__).with_name("demo_roster.toml"))
 
     def on_term(signum: int, _frame: FrameType | None) -> None:
         raise KeyboardInterrupt

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
         50.0, description="Delta batches per second the ingest may emit before it coalesces them"
     )
     ticker_size: int = Field(40, description="Events kept in the wall's ticker")
+    duty_roster: Path | None = Field(
+        None, description="TOML file naming who is on duty (带班领导/值班员); shown masked on the wall"
+    )
     alert_overlay_seconds: float = Field(
         300.0, description="Seconds a major or group incident stays across the wall's map after it is raised"
     )

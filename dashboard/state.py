@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app
 from sqlalchemy import Engine
 
+from dashboard.roster import Roster
 from dashboard.settings import Settings
 from datafeeds import queries
 
@@ -22,12 +23,24 @@ class AppState:
     engine: Engine
     redis_url: str
     _boundaries: dict[str, Any] | None = None
+    _roster: Roster | None = None
+    _roster_stamp: float | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def tz(self) -> ZoneInfo:
         """Return the display time zone."""
         return ZoneInfo(self.settings.timezone)
+
+    def roster(self) -> Roster:
+        """Return the duty roster, re-read when its file changes (a county edits it by hand)."""
+        path = self.settings.duty_roster
+        stamp = path.stat().st_mtime if path is not None and path.exists() else None
+        with self._lock:
+            if self._roster is None or stamp != self._roster_stamp:
+                self._roster = Roster.load(path if stamp is not None else None)
+                self._roster_stamp = stamp
+            return self._roster
 
     def boundaries(self) -> dict[str, Any]:
         """Return the county's boundaries, read from the store once."""

@@ -23,6 +23,7 @@ COUNTY = "wall-county"
 TICKER = "wall-ticker"
 ALERTS = "wall-alerts"
 OVERLAY = "wall-alert-overlay"
+DUTY = "wall-duty"
 COUNTERS = ("today_registered", "open", "today_resolved", "month_resolution_rate", "success_rate", "overdue",
             "supervised", "major", "satisfaction_rate")
 
@@ -118,6 +119,7 @@ def layout(ctx: WallContext) -> html.Div:
                     ]),
                     html.H1(ctx.title, className="zs-title"),
                     html.Div(className="zs-feed", children=[
+                        html.Span(id=DUTY, className="zs-duty"),
                         html.Span(id=FEED_DOT, className="zs-dot zs-dot-wait"),
                         html.Span(id=FEED_STATUS, className="zs-feed-text"),
                     ]),

@@ -20,6 +20,7 @@ from datafeeds.county import County, build_county, load_county
 from datafeeds.db import make_engine, make_sessionmaker, migrate
 
 PG_URL = os.environ.get("ZHONGSHU_TEST_DATABASE_URL")
+DEMO_ROSTER = Path(__file__).resolve().parents[1] / "dashboard" / "demo_roster.toml"
 DB_KINDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
 
 
@@ -94,7 +95,7 @@ def engine(db_url: str, county: County) -> Iterator[Engine]:
 def settings(tmp_path: Path, redis_url: str, db_url: str, prefix: str, engine: Engine) -> Settings:
     """Return settings that point every part at this test's Redis prefix and database."""
     return Settings(redis_url=redis_url, database_url=db_url, feed_prefix=prefix, data_dir=tmp_path,
-                    port=0, feed_stale_seconds=30)
+                    port=0, feed_stale_seconds=30, duty_roster=DEMO_ROSTER)
 
 
 class Stack:

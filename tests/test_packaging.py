@@ -18,6 +18,7 @@ def test_wheel_carries_assets_data_and_migrations(tmp_path: Path) -> None:
     for asset in (ROOT / "assets").iterdir():
         assert f"dashboard/_assets/{asset.name}" in names
     assert "datafeeds/data/categories.json" in names
+    assert "dashboard/demo_roster.toml" in names
     assert any(n.startswith("datafeeds/migrations/versions/0001") for n in names)
     assert "datafeeds/migrations/env.py" in names and "datafeeds/migrations/script.py.mako" in names
     assert not any(n.startswith(("tests/", "bench/")) for n in names)

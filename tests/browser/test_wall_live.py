@@ -40,6 +40,8 @@ def test_published_case_shows_as_counter_and_pin(stack, browser: Browser, rclien
     expect(page.locator('[data-case="W-1"]')).to_be_attached(timeout=2_000)
     expect(page.locator("#wall-ticker")).to_contain_text(town.name, timeout=2_000)
     expect(page.locator("#wall-feed-status")).to_contain_text("数据更新于")
+    expect(page.locator("#wall-duty")).to_contain_text("带班领导")  # masked names only
+    assert "王建国" not in page.content()
 
     expect(page.locator("#wall-c-month_resolution_rate")).to_have_text("0.0%")
     expect(page.locator("#wall-c-satisfaction_rate")).to_have_text("—")  # no visit yet: no rate
