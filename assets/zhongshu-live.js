@@ -15,6 +15,7 @@
     pins: new Map(),
     ticker: [],
     counters: null,
+    warnings: [],
     alerts: new Map(),
     lastEventAt: null,
     lastHeartbeatAt: null,
@@ -55,6 +56,7 @@
     if (ns.pins) ns.pins.sync(live.pins);
     live.ticker = snap.ticker.slice(-TICKER_MAX);
     live.counters = snap.counters;
+    live.warnings = snap.warnings || [];
     live.alerts = new Map();
     snap.alerts.forEach(function (a) { live.alerts.set(a.alert_id, a); });
     live.lastEventAt = snap.last_event_at;
@@ -79,6 +81,7 @@
     d.ticker.forEach(function (row) { if (row.seq > top) live.ticker.push(row); });
     if (live.ticker.length > TICKER_MAX) live.ticker.splice(0, live.ticker.length - TICKER_MAX);
     live.counters = d.counters;
+    if (d.warnings) { live.warnings = d.warnings; live.dirty.warnings = true; }
     d.alerts.raised.forEach(function (a) { live.alerts.set(a.alert_id, a); });
     d.alerts.cleared.forEach(function (id) { live.alerts.delete(id); });
     if (d.last_event_at) live.lastEventAt = d.last_event_at;
@@ -160,7 +163,7 @@
   }
 
   function markAll() {
-    live.dirty = { counters: true, ticker: true, alerts: true, tickerReset: true };
+    live.dirty = { counters: true, ticker: true, alerts: true, warnings: true, tickerReset: true };
   }
 
   function timed(name, fn) {
@@ -247,7 +250,8 @@
     fitFigures();
     setText("wall-c-today_registered-sub", label("counter.vs_yesterday") + " " + signed(c.today_registered_delta));
     setText("wall-c-today_resolved-sub", label("counter.vs_yesterday") + " " + signed(c.today_resolved_delta));
-    ["open", "overdue", "supervised", "major"].forEach(function (key) {
+    setText("wall-c-overdue-sub", label("counter.warning") + " " + (c.warning || 0));
+    ["open", "supervised", "major"].forEach(function (key) {
       setText("wall-c-" + key + "-sub", label("counter." + key + "_hint"));
     });
   }
@@ -291,6 +295,7 @@
     list.insertBefore(fresh, list.firstChild);
     while (list.children.length > TICKER_MAX) list.removeChild(list.lastChild);
     if (!list.children.length) list.appendChild(emptyItem(label("ticker.empty")));
+    trimToFit(list);
   }
 
   function renderAlerts() {
@@ -306,7 +311,39 @@
       list.appendChild(li);
     });
     if (!list.children.length) list.appendChild(emptyItem(label("alerts.none")));
+    trimToFit(list);
     renderOverlay();
+  }
+
+  function renderWarnings() {
+    var list = el("wall-warnings");
+    if (!list) return;
+    list.textContent = "";
+    var n = live.names;
+    (live.warnings || []).forEach(function (w) {
+      var li = document.createElement("li");
+      li.className = "zs-warn zs-warn-" + w.kind;
+      li.setAttribute("data-case", w.case_no);
+      var kind = document.createElement("span");
+      kind.className = "zs-warn-kind";
+      kind.textContent = label("warning." + w.kind);
+      li.appendChild(kind);
+      var parts = [n.places[w.township] || w.township || "", n.categories[w.category] || w.category || ""];
+      if (w.due) parts.push(label("warning.due") + " " + fmt(new Date(w.due), { month: "2-digit", day: "2-digit",
+                                                                                  hour: "2-digit", minute: "2-digit" }));
+      li.appendChild(document.createTextNode(parts.filter(Boolean).join(" \u00b7 ")));
+      list.appendChild(li);
+    });
+    if (!list.children.length) list.appendChild(emptyItem(label("warnings.none")));
+    trimToFit(list);
+  }
+
+  // A list shows whole rows only: rows that would be cut at the panel's bottom edge are left out.
+  function trimToFit(list) {
+    var bottom = list.getBoundingClientRect().bottom;
+    while (list.children.length > 1 && list.lastElementChild.getBoundingClientRect().bottom > bottom + 0.5) {
+      list.removeChild(list.lastElementChild);
+    }
   }
 
   // The newest major or group incident raised within live.overlaySeconds takes over a band of the map.
@@ -337,6 +374,7 @@
     if (dirty.counters) timed("counters", renderCounters);
     if (dirty.ticker) timed("ticker", function () { renderTicker(dirty.tickerReset); });
     if (dirty.alerts) timed("alerts", renderAlerts);
+    if (dirty.warnings) timed("warnings", renderWarnings);
     live.dirty = {};
     renderFeed();
     var done = live.pendingDeltas;

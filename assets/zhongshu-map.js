@@ -58,16 +58,19 @@
         interactive: false,
         keyboard: false,
         // Leaflet positions the icon with its own transform: the ring animates an inner element.
-        icon: L.divIcon({ className: "zs-pulse-box", iconSize: [36, 36],
+        icon: L.divIcon({ className: "zs-pulse-box", iconSize: [36 * Math.max(1, window.innerHeight / 1080),
+                                                                36 * Math.max(1, window.innerHeight / 1080)],
                           html: '<span class="zs-pulse zs-risk-' + (p.risk === "major" ? "major" : "new") + '"></span>' }),
       }).addTo(pins.map);
       setTimeout(function () { ring.remove(); pins.pulses -= 1; }, PULSE_MS);
     },
     _create: function (p, fresh) {
       var major = p.risk === "major";
+      // Sizes were chosen at 1080 px; a 2160 px wall gets pins twice as large, read from as far away.
+      var scale = Math.max(1, window.innerHeight / 1080);
       var marker = L.circleMarker([p.lat, p.lon], {
-        radius: major ? 9 : 6,
-        weight: 1.5,
+        radius: (major ? 9 : 6) * scale,
+        weight: 1.5 * scale,
         pane: major ? "zs-major" : "zs-pins",
         className: pins._classes(p),
         interactive: false,

@@ -43,7 +43,16 @@ from datafeeds.rows import (
     live_from_row,
     peek_id,
 )
-from datafeeds.wallstate import DayCounts, LiveCase, counters, merge_deltas, pin, ticker_row
+from datafeeds.wallstate import (
+    DayCounts,
+    LiveCase,
+    counters,
+    merge_deltas,
+    pin,
+    set_prewarn,
+    ticker_row,
+    warning_list,
+)
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +141,12 @@ class Applier:
                 self._load_days(conn, today)
         return counters(self.counts.figures(now, self.live), self.day_counts[today],
                         self.day_counts[today - timedelta(days=1)], self.month, today)
+
+    def warnings(self, now: datetime) -> list[dict[str, Any]]:
+        """Return the wall's warning list (red cards, group and major incidents, 超期, 临期)."""
+        self.counts.advance(now, self.live)
+        cases = (self.live[n] for n in self.counts.warned() if n in self.live)
+        return warning_list(cases, now)
 
     def pins_of(self, case_nos: set[str], now: datetime) -> list[dict[str, Any]]:
         """Return the pins of some open cases."""
@@ -241,6 +256,8 @@ class Applier:
             after = case_dynamic_row(case)
             changed = batch.changed.setdefault(case.case_no, set())
             changed.update(k for k, v in after.items() if before[k] != v)
+            if before["resolve_due"] != after["resolve_due"] or before["assigned_at"] != after["assigned_at"]:
+                set_prewarn(case)
         self.counts.touch(case, now)
         self.seq += 1
         case.last_seq = self.seq
@@ -412,6 +429,7 @@ class Applier:
             "at": now.isoformat(),
             "events": len(b.events),
             "counters": self.counters(now),
+            "warnings": self.warnings(now),
             "pins": {"upsert": upsert, "remove": remove},
             "ticker": [ticker_row(seq, e.id, e.type, e.at, c.case_no, c.township, c.category, c.department)
                        for seq, e, c in b.ticker[-self.ticker_size:]],

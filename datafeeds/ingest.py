@@ -195,11 +195,12 @@ class Ingest:
             return
         now = self.applier.clock()  # the applier's clock: tests move it instead of sleeping
         counters = self.applier.counters(now)
-        turned = self.applier.counts.take_newly_overdue()
+        turned = self.applier.counts.take_turned()
         if not turned and counters == self._last_counters:
             return
         seq = self.applier.seq
         self._emit({"prev": seq, "seq": seq, "at": now.isoformat(), "events": 0, "counters": counters,
+                    "warnings": self.applier.warnings(now),
                     "pins": {"upsert": self.applier.pins_of(turned, now), "remove": []}, "ticker": [],
                     "alerts": {"raised": [], "cleared": []}, "last_event_at": _iso(self.applier.last_event_at)})
 

@@ -14,7 +14,16 @@ from datafeeds.clock import SHANGHAI, local_day
 from datafeeds.lifecycle import OPEN_STATES
 from datafeeds.models import Alert, Case, CaseEvent, DailyStat, Department, IngestState, Place
 from datafeeds.rows import live_from_row
-from datafeeds.wallstate import DayCounts, OpenFigures, counters, is_overdue, pin, ticker_row
+from datafeeds.wallstate import (
+    DayCounts,
+    OpenFigures,
+    counters,
+    is_overdue,
+    is_prewarned,
+    pin,
+    ticker_row,
+    warning_list,
+)
 
 
 class SnapshotRace(RuntimeError):
@@ -50,6 +59,7 @@ def _read_wall(conn: Session, now: datetime, tz: ZoneInfo, ticker_size: int) -> 
     today = local_day(now, tz)
     this, yesterday, month = day_figures(conn, today)
     figures = OpenFigures(open=len(open_cases), overdue=sum(1 for c in open_cases if is_overdue(c, now)),
+                          warning=sum(1 for c in open_cases if is_prewarned(c, now)),
                           yellow=sum(1 for c in open_cases if c.supervision == "yellow"),
                           red=sum(1 for c in open_cases if c.supervision == "red"),
                           major=sum(1 for c in open_cases if c.is_major))
@@ -64,6 +74,7 @@ def _read_wall(conn: Session, now: datetime, tz: ZoneInfo, ticker_size: int) -> 
     return {
         "at": now.isoformat(),
         "counters": counters(figures, this, yesterday, month, today),
+        "warnings": warning_list(open_cases, now),
         "pins": [pin(c, now, centroids, sensitive) for c in open_cases],
         "ticker": [ticker_row(*r) for r in reversed(ticker_rows)],
         "alerts": [{"alert_id": a.alert_id, "level": a.level, "title": a.title, "township": a.township_code,

@@ -11,7 +11,7 @@ from sqlalchemy import Table
 
 from datafeeds.contract import Envelope
 from datafeeds.models import Alert, Assignment, Case, CaseEvent
-from datafeeds.wallstate import LiveCase
+from datafeeds.wallstate import LiveCase, set_prewarn
 
 
 @dataclass(slots=True)
@@ -63,7 +63,8 @@ def case_static_row(event: Envelope) -> dict[str, Any]:
 
 
 def live_from_row(c: Case) -> LiveCase:
-    return LiveCase(
+    """Return the in-memory view of a stored case, its pre-warning time worked out."""
+    case = LiveCase(
         id=c.id, case_no=c.case_no, state=c.state, category=c.category, grade=c.grade, scale=c.scale,
         is_group=c.is_group, urgent=c.urgent, township=c.township_code, village=c.village_code,
         lat=c.lat, lon=c.lon, registered_at=c.registered_at, department=c.department_code,
@@ -72,6 +73,8 @@ def live_from_row(c: Case) -> LiveCase:
         resolved_at=c.resolved_at, closed_at=c.closed_at, outcome=c.outcome,
         resolution_method=c.resolution_method, satisfaction=c.satisfaction, last_seq=c.last_seq,
     )
+    set_prewarn(case)
+    return case
 
 
 def event_row(seq: int, event: Envelope, case_id: int | None, from_state: str | None,

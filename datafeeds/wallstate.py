@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from datafeeds.deadlines import prewarn_at
 from datafeeds.lifecycle import OPEN_STATES
 
 PREWARN_SHARE = 0.7
@@ -43,6 +45,7 @@ class LiveCase:
     satisfaction: str | None = None
     assignment_id: int | None = None
     last_seq: int = 0
+    prewarn_at: datetime | None = None  # derived: when 70 % of the allowed working time has passed
 
     @property
     def is_open(self) -> bool:
@@ -61,13 +64,23 @@ def risk(case: LiveCase, now: datetime) -> str:
         return "major"
     if case.supervision == "red" or (case.resolve_due is not None and now >= case.resolve_due):
         return "overdue"
-    if case.supervision == "yellow":
+    if case.supervision == "yellow" or is_prewarned(case, now):
         return "warning"
-    if case.resolve_due is not None and case.assigned_at is not None:
-        allowed = (case.resolve_due - case.assigned_at).total_seconds()
-        if allowed > 0 and (now - case.assigned_at).total_seconds() >= PREWARN_SHARE * allowed:
-            return "warning"
     return "normal"
+
+
+def set_prewarn(case: LiveCase, fraction: float = PREWARN_SHARE) -> None:
+    """Work out when the case's pre-warning (临期) fires: at 70 % of its allowed working time."""
+    if case.assigned_at is None or case.resolve_due is None:
+        case.prewarn_at = None
+    else:
+        case.prewarn_at = prewarn_at(case.assigned_at, case.resolve_due, fraction)
+
+
+def is_prewarned(case: LiveCase, now: datetime) -> bool:
+    """Say whether an open case is past its pre-warning but not yet overdue (临期)."""
+    return (case.is_open and case.prewarn_at is not None and now >= case.prewarn_at
+            and not is_overdue(case, now))
 
 
 def is_overdue(case: LiveCase, now: datetime) -> bool:
@@ -119,6 +132,7 @@ class OpenFigures:
 
     open: int = 0
     overdue: int = 0
+    warning: int = 0
     yellow: int = 0
     red: int = 0
     major: int = 0
@@ -145,11 +159,42 @@ def counters(now_open: OpenFigures, today: DayCounts, yesterday: DayCounts, mont
         "month_resolution_rate": _rate(month.resolved, month.registered),
         "success_rate": _rate(month.resolved_success, month.resolved),
         "overdue": now_open.overdue,
+        "warning": now_open.warning,
         "yellow": now_open.yellow,
         "red": now_open.red,
         "major": now_open.major,
         "satisfaction_rate": _rate(month.satisfied, month.visited),
     }
+
+
+WARNING_ORDER = {"red": 0, "group": 1, "major": 2, "overdue": 3, "prewarn": 4}
+
+
+def warning_list(cases: Iterable[LiveCase], now: datetime, limit: int = 12) -> list[dict[str, Any]]:
+    """Return the wall's warning list: red cards, group and major incidents, then 临期 cases; worst first."""
+    rows: list[tuple[tuple[int, str, str], dict[str, Any]]] = []
+    for c in cases:
+        if not c.is_open:
+            continue
+        kind: str
+        if c.supervision == "red":
+            kind = "red"
+        elif c.is_group or c.scale in ("02", "03"):
+            kind = "group"
+        elif c.is_major:
+            kind = "major"
+        elif is_overdue(c, now):
+            kind = "overdue"
+        elif is_prewarned(c, now):
+            kind = "prewarn"
+        else:
+            continue
+        due = c.resolve_due.astimezone(UTC).isoformat() if c.resolve_due else None
+        row = {"case_no": c.case_no, "kind": kind, "township": c.township, "category": c.category,
+               "due": due, "registered_at": c.registered_at.astimezone(UTC).isoformat()}
+        rows.append(((WARNING_ORDER[kind], due or "9999", c.case_no), row))
+    rows.sort(key=lambda r: r[0])
+    return [row for _, row in rows[:limit]]
 
 
 def ticker_row(seq: int, event_id: str, type_: str, at: datetime, case_no: str | None,

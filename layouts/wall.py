@@ -24,6 +24,7 @@ TICKER = "wall-ticker"
 ALERTS = "wall-alerts"
 OVERLAY = "wall-alert-overlay"
 DUTY = "wall-duty"
+WARNINGS = "wall-warnings"
 COUNTERS = ("today_registered", "open", "today_resolved", "month_resolution_rate", "success_rate", "overdue",
             "supervised", "major", "satisfaction_rate")
 
@@ -142,10 +143,16 @@ def layout(ctx: WallContext) -> html.Div:
                 ],
             ),
             html.Footer(
-                className="zs-panel zs-ticker-panel",
+                className="zs-foot",
                 children=[
-                    html.H2(t("panel.ticker", lang), className="zs-panel-title"),
-                    html.Ul(id=TICKER, className="zs-ticker"),
+                    html.Section(className="zs-panel zs-ticker-panel", children=[
+                        html.H2(t("panel.ticker", lang), className="zs-panel-title"),
+                        html.Ul(id=TICKER, className="zs-ticker"),
+                    ]),
+                    html.Section(className="zs-panel zs-warnings-panel", children=[
+                        html.H2(t("panel.warnings", lang), className="zs-panel-title"),
+                        html.Ul(id=WARNINGS, className="zs-warnings"),
+                    ]),
                 ],
             ),
         ],

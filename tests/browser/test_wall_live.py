@@ -37,7 +37,7 @@ def test_published_case_shows_as_counter_and_pin(stack, browser: Browser, rclien
     # within 2 s of publishing, without a reload:
     expect(counter).to_have_text("1", timeout=2_000)
     expect(page.locator("#wall-c-open")).to_have_text("1", timeout=2_000)
-    expect(page.locator('[data-case="W-1"]')).to_be_attached(timeout=2_000)
+    expect(page.locator('path[data-case="W-1"]')).to_be_attached(timeout=2_000)
     expect(page.locator("#wall-ticker")).to_contain_text(town.name, timeout=2_000)
     expect(page.locator("#wall-feed-status")).to_contain_text("数据更新于")
     expect(page.locator("#wall-duty")).to_contain_text("带班领导")  # masked names only
@@ -53,6 +53,10 @@ def test_published_case_shows_as_counter_and_pin(stack, browser: Browser, rclien
     expect(page.locator("#wall-c-major")).to_have_text("1", timeout=2_000)
     pub.publish("case.supervised", {"case_no": "W-1", "level": "red"})
     expect(page.locator("#wall-c-supervised")).to_have_text("0 / 1", timeout=2_000)
+    # the warning list: the red card first, then the group incident
+    expect(page.locator("#wall-warnings li").first).to_have_attribute("data-case", "W-1", timeout=2_000)
+    expect(page.locator("#wall-warnings li").first).to_contain_text("红牌")
+    expect(page.locator("#wall-warnings li").nth(1)).to_have_attribute("data-case", "W-2")
     assert page.evaluate("window.__zsMarker") == 1
     assert errors == []
     page.close()
@@ -96,7 +100,7 @@ def test_a_wall_that_misses_deltas_resyncs_from_the_store(stack, browser: Browse
     assert page.evaluate("zhongshu.live.seq") == 3
     # (the ingest's periodic status, which carries the seq, may have noticed the gap first)
     assert page.evaluate("zhongshu.live.stats.resyncs") >= resyncs + 1
-    expect(page.locator('[data-case="G-2"]')).to_be_attached()
+    expect(page.locator('path[data-case="G-2"]')).to_be_attached()
     page.close()
 
 
@@ -123,7 +127,8 @@ def test_a_case_turns_overdue_by_the_clock_alone(stack, browser: Browser, rclien
     expect(overdue).to_have_text("0")
     offset[0] = timedelta(hours=7)  # no message arrives; only time passes
     expect(overdue).to_have_text("1", timeout=3_000)
-    expect(page.locator('[data-case="T-1"]')).to_have_class(re.compile(r"\bzs-risk-overdue\b"), timeout=3_000)
+    expect(page.locator('#wall-warnings li[data-case="T-1"]')).to_contain_text("超期", timeout=3_000)
+    expect(page.locator('path[data-case="T-1"]')).to_have_class(re.compile(r"\bzs-risk-overdue\b"), timeout=3_000)
     page.close()
 
 

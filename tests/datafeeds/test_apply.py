@@ -134,6 +134,7 @@ def test_snapshot_agrees_with_the_ingest(applier: Applier, engine: Engine) -> No
     assert snap["seq"] == applier.seq == 6
     assert snap["counters"] == applier.counters()
     assert snap["counters"]["overdue"] == 1 and snap["counters"]["open"] == 5
+    assert snap["warnings"] == applier.warnings(NOW) and snap["warnings"]
     assert sorted(snap["pins"], key=lambda p: p["case_no"]) == sorted(applier.pins(),
                                                                        key=lambda p: p["case_no"])
     assert [row["seq"] for row in snap["ticker"]] == list(range(1, 7))

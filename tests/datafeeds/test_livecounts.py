@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from datafeeds.ingest import TokenBucket
 from datafeeds.livecounts import LiveCounts
-from datafeeds.wallstate import LiveCase, OpenFigures, is_overdue
+from datafeeds.wallstate import LiveCase, OpenFigures, is_overdue, set_prewarn, warning_list
 
 T0 = datetime(2026, 11, 26, 1, 0, tzinfo=UTC)
 
@@ -25,7 +25,7 @@ def test_the_clock_alone_makes_a_case_overdue() -> None:
     counts.touch(c, T0)
     assert counts.overdue_count(T0, live) == 0 and len(counts.open) == 1
     assert counts.overdue_count(T0 + timedelta(hours=2), live) == 1
-    assert counts.take_newly_overdue() == {"C1"} and counts.take_newly_overdue() == set()
+    assert counts.take_turned() == {"C1"} and counts.take_turned() == set()
     c.resolve_due = T0 + timedelta(days=3)  # extension granted
     counts.touch(c, T0 + timedelta(hours=2))
     assert counts.overdue_count(T0 + timedelta(hours=2), live) == 0
@@ -80,3 +80,34 @@ def test_token_bucket_lets_bursts_through_and_then_paces() -> None:
     assert abs(bucket.take() - 0.1) < 1e-9
     t[0] += 0.1
     assert bucket.take() == 0.0
+
+
+def test_prewarning_comes_at_70_percent_of_working_time_then_overdue() -> None:
+    # Assigned Monday 2026-11-23 09:00 Beijing, 10 working days to resolve: due Monday 2026-12-07.
+    assigned = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
+    c = case(1, datetime(2026, 12, 7, 1, 0, tzinfo=UTC))
+    c.assigned_at = assigned
+    set_prewarn(c)
+    assert c.prewarn_at == datetime(2026, 12, 2, 1, 0, tzinfo=UTC)  # 7 working days: skips the weekend
+    counts, live = LiveCounts(), {c.case_no: c}
+    counts.touch(c, assigned)
+    assert counts.figures(assigned, live).warning == 0
+    monday = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
+    assert counts.figures(monday, live).warning == 0
+    thursday = datetime(2026, 12, 3, 1, 0, tzinfo=UTC)
+    assert counts.figures(thursday, live).warning == 1 and counts.take_turned() == {"C1"}
+    assert warning_list([c], thursday)[0]["kind"] == "prewarn"
+    late = datetime(2026, 12, 8, 1, 0, tzinfo=UTC)
+    figures = counts.figures(late, live)
+    assert (figures.warning, figures.overdue) == (0, 1)
+    assert warning_list([c], late)[0]["kind"] == "overdue"
+
+
+def test_warning_list_puts_red_cards_first() -> None:
+    now = T0 + timedelta(days=30)
+    red, group, due_soon, calm = case(1, None), case(2, None), case(3, T0 + timedelta(days=40)), case(4, None)
+    red.supervision = "red"
+    group.is_group = True
+    due_soon.prewarn_at = T0 + timedelta(days=29)
+    rows = warning_list([calm, due_soon, group, red], now)
+    assert [(r["case_no"], r["kind"]) for r in rows] == [("C1", "red"), ("C2", "group"), ("C3", "prewarn")]

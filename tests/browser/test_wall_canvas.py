@@ -1,0 +1,61 @@
+"""The wall at 1920×1080, 3840×2160 and 5760×2160: nothing cut, nothing overlapping, screenshots kept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from datafeeds.simulator import Simulator
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "wall"
+
+LAYOUT_PROBE = """() => {
+  const boxes = [...document.querySelectorAll('.zs-header, .zs-counter, .zs-panel')].map(n => {
+    const r = n.getBoundingClientRect(); return {cls: n.className, l: r.left, t: r.top, r: r.right, b: r.bottom}; });
+  const overlaps = [];
+  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+    const a = boxes[i], b = boxes[j];
+    if (a.l < b.r - 0.5 && b.l < a.r - 0.5 && a.t < b.b - 0.5 && b.t < a.b - 0.5) overlaps.push([a.cls, b.cls]);
+  }
+  const outside = boxes.filter(x => x.l < -0.5 || x.t < -0.5 || x.r > innerWidth + 0.5 || x.b > innerHeight + 0.5)
+                       .map(x => x.cls);
+  const cut = [...document.querySelectorAll('.zs-counter-value, .zs-counter-label, .zs-counter-sub, .zs-title')]
+    .filter(n => n.scrollWidth > n.clientWidth + 1).map(n => n.id || n.className);
+  const spill = [...document.querySelectorAll('.zs-alerts, .zs-warnings, .zs-ticker')].flatMap(l => {
+    const lb = l.getBoundingClientRect();
+    return [...l.children].filter(c => c.getBoundingClientRect().bottom > lb.bottom + 0.5).map(() => l.id); });
+  const scroll = document.documentElement.scrollHeight > innerHeight || document.documentElement.scrollWidth > innerWidth;
+  const smallest = Math.min(...[...document.querySelectorAll('.zs-wall *')].filter(n => n.childNodes.length &&
+    [...n.childNodes].some(c => c.nodeType === 3 && c.textContent.trim())).map(n => parseFloat(getComputedStyle(n).fontSize)));
+  const figure = Math.min(...[...document.querySelectorAll('.zs-counter-value')].map(n => parseFloat(getComputedStyle(n).fontSize)));
+  return {overlaps, outside, cut, spill, scroll, smallest, figure};
+}"""
+
+
+def test_wall_fits_every_canvas(stack, browser: Browser, rclient, county) -> None:
+    from datafeeds.publisher import Publisher
+
+    pub = Publisher(rclient, prefix=stack.settings.feed_prefix, source="canvas-test")
+    sim = Simulator(county, seed=11, cases_per_day=3000)
+    events = [pub.event(e.type, e.data, at=e.at) for e in sim.rate_events(600)]
+    pub.publish_many(events)
+    stack.wait_seq(len([e for e in events if e.type != "heartbeat"]) // 2, timeout=20)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for width, height in ((1920, 1080), (3840, 2160), (5760, 2160)):
+        page = browser.new_page(viewport={"width": width, "height": height})
+        page.goto(f"{stack.url}/wall")
+        expect(page.locator("#wall-c-open")).not_to_have_text("", timeout=15_000)
+        page.wait_for_timeout(500)
+        found = page.evaluate(LAYOUT_PROBE)
+        page.screenshot(path=str(ARTIFACTS / f"wall-{width}x{height}.png"))
+        assert found["overlaps"] == [], f"{width}×{height}"
+        assert found["outside"] == [] and not found["scroll"], f"{width}×{height}"
+        assert found["cut"] == [] and found["spill"] == [], f"{width}×{height}: {found}"
+        # WALL.md: smallest text ≥ 1/60 of the screen height, headline figures ≥ 1/15
+        assert found["smallest"] >= height / 60 - 0.5, f"{width}×{height}: {found['smallest']}"
+        assert found["figure"] >= height / 15 - 0.5, f"{width}×{height}: {found['figure']}"
+        page.close()
