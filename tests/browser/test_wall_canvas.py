@@ -28,10 +28,12 @@ LAYOUT_PROBE = """() => {
   const spill = [...document.querySelectorAll('.zs-alerts, .zs-warnings, .zs-ticker')].flatMap(l => {
     const lb = l.getBoundingClientRect();
     return [...l.children].filter(c => c.getBoundingClientRect().bottom > lb.bottom + 0.5).map(() => l.id); });
-  const scroll = document.documentElement.scrollHeight > innerHeight || document.documentElement.scrollWidth > innerWidth;
-  const smallest = Math.min(...[...document.querySelectorAll('.zs-wall *')].filter(n => n.childNodes.length &&
-    [...n.childNodes].some(c => c.nodeType === 3 && c.textContent.trim())).map(n => parseFloat(getComputedStyle(n).fontSize)));
-  const figure = Math.min(...[...document.querySelectorAll('.zs-counter-value')].map(n => parseFloat(getComputedStyle(n).fontSize)));
+  const doc = document.documentElement;
+  const scroll = doc.scrollHeight > innerHeight || doc.scrollWidth > innerWidth;
+  const size = n => parseFloat(getComputedStyle(n).fontSize);
+  const hasText = n => [...n.childNodes].some(c => c.nodeType === 3 && c.textContent.trim());
+  const smallest = Math.min(...[...document.querySelectorAll('.zs-wall *')].filter(hasText).map(size));
+  const figure = Math.min(...[...document.querySelectorAll('.zs-counter-value')].map(size));
   return {overlaps, outside, cut, spill, scroll, smallest, figure};
 }"""
 
