@@ -57,6 +57,7 @@
     live.ticker = snap.ticker.slice(-TICKER_MAX);
     live.counters = snap.counters;
     live.warnings = snap.warnings || [];
+    if (snap.leagues) live.leagues = snap.leagues;
     live.alerts = new Map();
     snap.alerts.forEach(function (a) { live.alerts.set(a.alert_id, a); });
     live.lastEventAt = snap.last_event_at;
@@ -163,7 +164,7 @@
   }
 
   function markAll() {
-    live.dirty = { counters: true, ticker: true, alerts: true, warnings: true, tickerReset: true };
+    live.dirty = { counters: true, ticker: true, alerts: true, warnings: true, leagues: true, tickerReset: true };
   }
 
   function timed(name, fn) {
@@ -300,7 +301,7 @@
 
   function renderAlerts() {
     var list = el("wall-alerts");
-    if (!list) return;
+    if (!list) { renderOverlay(); return; }
     list.textContent = "";
     live.alerts.forEach(function (a) {
       var when = fmt(new Date(a.raised_at), { hour: "2-digit", minute: "2-digit" });
@@ -313,6 +314,47 @@
     if (!list.children.length) list.appendChild(emptyItem(label("alerts.none")));
     trimToFit(list);
     renderOverlay();
+  }
+
+  // One row: the name, then figures in fixed columns (the panel's hint line names them); the last
+  // figure (超期) turns red when it is not zero.
+  function leagueRow(name, cells, bad) {
+    var li = document.createElement("li");
+    var a = document.createElement("span");
+    a.className = "zs-league-name";
+    a.textContent = name;
+    li.appendChild(a);
+    cells.forEach(function (text, i) {
+      var c = document.createElement("span");
+      c.className = "zs-cell" + (bad && i === cells.length - 1 ? " zs-league-bad" : "");
+      c.textContent = text;
+      li.appendChild(c);
+    });
+    return li;
+  }
+
+  function pct(rate) { return rate === null || rate === undefined ? "\u2014" : Math.round(rate * 100) + "%"; }
+  function hrs(h) { return h === null || h === undefined ? "\u2014" : h + label("league.hours"); }
+
+  function renderLeagues() {
+    var lg = live.leagues;
+    var depts = el("wall-departments"), towns = el("wall-townships-ranking");
+    if (!lg || !depts || !towns) return;
+    var n = live.names;
+    depts.textContent = "";
+    lg.departments.forEach(function (d) {
+      depts.appendChild(leagueRow(n.departments[d.department] || d.department, [
+        hrs(d.sign_median_h), hrs(d.resolve_median_h), pct(d.on_time_rate), String(d.overdue)], d.overdue > 0));
+    });
+    towns.textContent = "";
+    lg.townships.forEach(function (t) {
+      towns.appendChild(leagueRow(n.places[t.township] || t.township, [
+        String(t.registered), pct(t.success_rate), String(t.overdue)], t.overdue > 0));
+    });
+    [depts, towns].forEach(function (list) {
+      if (!list.children.length) list.appendChild(emptyItem(label("league.none")));
+      trimToFit(list);
+    });
   }
 
   function renderWarnings() {
@@ -375,6 +417,7 @@
     if (dirty.ticker) timed("ticker", function () { renderTicker(dirty.tickerReset); });
     if (dirty.alerts) timed("alerts", renderAlerts);
     if (dirty.warnings) timed("warnings", renderWarnings);
+    if (dirty.leagues) timed("leagues", renderLeagues);
     live.dirty = {};
     renderFeed();
     var done = live.pendingDeltas;
@@ -466,6 +509,7 @@
     socket.on("disconnect", function () { renderFeed(); });
     socket.on("delta", onDelta);
     socket.on("status", onStatus);
+    socket.on("leagues", function (lg) { live.leagues = lg; live.dirty.leagues = true; scheduleRender(null); });
     socket.connect();
     tick();
     setInterval(tick, 1000);

@@ -67,7 +67,8 @@ def build_ingest(settings: Settings, redis_url: str) -> Ingest:
     applier = Applier(engine, tz=tz, ticker_size=settings.ticker_size, deadlines=DeadlinePolicy(tz=tz))
     emitter = SocketIOEmitter(redis_url, settings.socketio_channel)
     return Ingest(applier, redis.Redis.from_url(redis_url), prefix=settings.feed_prefix, emitter=emitter,
-                  batch_max=settings.ingest_batch_max, emit_rate=settings.emit_rate)
+                  batch_max=settings.ingest_batch_max, emit_rate=settings.emit_rate,
+                  league_every=settings.league_seconds)
 
 
 def ingest(settings: Settings) -> None:

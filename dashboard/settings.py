@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     duty_roster: Path | None = Field(
         None, description="TOML file naming who is on duty (带班领导/值班员); shown masked on the wall"
     )
+    league_seconds: float = Field(
+        30.0, description="How often the ingest recomputes the department league and township ranking"
+    )
     alert_overlay_seconds: float = Field(
         300.0, description="Seconds a major or group incident stays across the wall's map after it is raised"
     )

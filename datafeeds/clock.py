@@ -23,6 +23,11 @@ def month_start(at: datetime, tz: ZoneInfo = SHANGHAI) -> date:
     return local_day(at, tz).replace(day=1)
 
 
+def month_start_utc(at: datetime, tz: ZoneInfo = SHANGHAI) -> datetime:
+    """Return the UTC moment the local month of `at` began."""
+    return day_bounds_utc(month_start(at, tz), tz)[0]
+
+
 def day_bounds_utc(day: date, tz: ZoneInfo = SHANGHAI) -> tuple[datetime, datetime]:
     """Return the UTC start and end of a local calendar day."""
     start = datetime(day.year, day.month, day.day, tzinfo=tz)

@@ -14,10 +14,12 @@ from typing import Any, Protocol
 
 import redis
 from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 from datafeeds.apply import Applier, RawMessage, merge_deltas
-from datafeeds.clock import utcnow
+from datafeeds.clock import month_start_utc, utcnow
 from datafeeds.contract import Channel, channel_name
+from datafeeds.leagues import leagues
 from datafeeds.models import IngestState
 
 log = logging.getLogger(__name__)
@@ -103,11 +105,13 @@ class Ingest:
     """Tie the subscriber, the applier and the emitter together."""
 
     def __init__(self, applier: Applier, client: redis.Redis, *, prefix: str, emitter: Emitter | None,
-                 batch_max: int = 2000, emit_rate: float = 50.0, status_every: float = 5.0) -> None:
+                 batch_max: int = 2000, emit_rate: float = 50.0, status_every: float = 5.0,
+                 league_every: float = 30.0) -> None:
         self.applier, self.client, self.prefix, self.emitter = applier, client, prefix, emitter
         self.batch_max = batch_max
         self.bucket = TokenBucket(emit_rate, burst=max(1.0, emit_rate / 5))
         self.status_every = status_every
+        self.league_every = league_every
         self.queue: queue.Queue[RawMessage | None] = queue.Queue()
         self.stop = threading.Event()
         self.subscriber = Subscriber(client, prefix, self.queue, self.stop)
@@ -125,7 +129,7 @@ class Ingest:
     def run(self, *, until: Callable[[], bool] | None = None) -> None:
         """Apply batches until stopped (or `until` says so)."""
         self.start()
-        next_status = 0.0
+        next_status = next_league = 0.0
         self.write_alive()
         while not self.stop.is_set() and not (until and until()):
             timeout = 0.25
@@ -145,6 +149,9 @@ class Ingest:
                 next_status = now + self.status_every
                 self.write_alive()
                 self._clock_tick()
+            if now >= next_league:
+                next_league = now + self.league_every
+                self._emit_leagues()
 
     def _take(self, timeout: float) -> list[RawMessage]:
         try:
@@ -203,6 +210,18 @@ class Ingest:
                     "warnings": self.applier.warnings(now),
                     "pins": {"upsert": self.applier.pins_of(turned, now), "remove": []}, "ticker": [],
                     "alerts": {"raised": [], "cleared": []}, "last_event_at": _iso(self.applier.last_event_at)})
+
+    def _emit_leagues(self) -> None:
+        """Push the department league and township ranking (aggregates over the month, not per event)."""
+        if self.emitter is None:
+            return
+        now = self.applier.clock()
+        with Session(self.applier.engine) as conn:
+            data = leagues(conn, month_start_utc(now, self.applier.tz), now)
+        try:
+            self.emitter.emit("leagues", data, WALL_ROOM)
+        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+            log.warning("could not emit leagues: %s", exc)
 
     def write_alive(self) -> None:
         """Record that the ingest is alive and tell the walls how fresh the feed is."""

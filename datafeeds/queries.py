@@ -10,7 +10,8 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from datafeeds import categories
-from datafeeds.clock import SHANGHAI, local_day
+from datafeeds.clock import SHANGHAI, local_day, month_start_utc
+from datafeeds.leagues import leagues
 from datafeeds.lifecycle import OPEN_STATES
 from datafeeds.models import Alert, Case, CaseEvent, DailyStat, Department, IngestState, Place
 from datafeeds.rows import live_from_row
@@ -75,6 +76,7 @@ def _read_wall(conn: Session, now: datetime, tz: ZoneInfo, ticker_size: int) -> 
         "at": now.isoformat(),
         "counters": counters(figures, this, yesterday, month, today),
         "warnings": warning_list(open_cases, now),
+        "leagues": leagues(conn, month_start_utc(now, tz), now),
         "pins": [pin(c, now, centroids, sensitive) for c in open_cases],
         "ticker": [ticker_row(*r) for r in reversed(ticker_rows)],
         "alerts": [{"alert_id": a.alert_id, "level": a.level, "title": a.title, "township": a.township_code,

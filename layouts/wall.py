@@ -21,10 +21,11 @@ TOWNSHIPS = "wall-townships"
 VILLAGES = "wall-villages"
 COUNTY = "wall-county"
 TICKER = "wall-ticker"
-ALERTS = "wall-alerts"
 OVERLAY = "wall-alert-overlay"
 DUTY = "wall-duty"
 WARNINGS = "wall-warnings"
+DEPARTMENTS = "wall-departments"
+TOWNSHIP_RANKING = "wall-townships-ranking"
 COUNTERS = ("today_registered", "open", "today_resolved", "month_resolution_rate", "success_rate", "overdue",
             "supervised", "major", "satisfaction_rate")
 
@@ -136,9 +137,17 @@ def layout(ctx: WallContext) -> html.Div:
                         # A major or group incident takes over this band (drawn by zhongshu-live.js).
                         html.Div(id=OVERLAY, className="zs-overlay", role="alert"),
                     ]),
-                    html.Section(className="zs-panel zs-alerts-panel", children=[
-                        html.H2(t("panel.alerts", lang), className="zs-panel-title"),
-                        html.Ul(id=ALERTS, className="zs-alerts"),
+                    html.Div(className="zs-side", children=[
+                        html.Section(className="zs-panel zs-league-panel", children=[
+                            html.H2(t("panel.departments", lang), className="zs-panel-title"),
+                            html.Div(t("league.departments_hint", lang), className="zs-panel-hint"),
+                            html.Ul(id=DEPARTMENTS, className="zs-league"),
+                        ]),
+                        html.Section(className="zs-panel zs-league-panel", children=[
+                            html.H2(t("panel.townships", lang), className="zs-panel-title"),
+                            html.Div(t("league.townships_hint", lang), className="zs-panel-hint"),
+                            html.Ul(id=TOWNSHIP_RANKING, className="zs-league"),
+                        ]),
                     ]),
                 ],
             ),

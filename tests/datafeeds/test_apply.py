@@ -175,3 +175,37 @@ def test_sensitive_category_pins_sit_at_the_village_centroid(applier: Applier, c
     applier.apply([raw(registered("F-1", category="01", village=village.code, lat=27.9, lon=113.0))])
     (pin,) = applier.pins()
     assert (pin["lat"], pin["lon"]) == (round(village.lat, 5), round(village.lon, 5))
+
+
+def test_leagues_rank_departments_and_townships_by_their_definitions(applier: Applier, engine: Engine,
+                                                                     county) -> None:
+    from datafeeds.clock import month_start_utc
+    from datafeeds.leagues import leagues
+
+    t1, t2 = county.townships()[0].code, county.townships()[1].code
+    batch = [raw(registered("L-1", township=t1)), raw(registered("L-2", township=t1)),
+             raw(registered("L-3", township=t2))]
+    at = NOW - timedelta(minutes=50)
+    batch += [raw(event("case.assigned", "L-1", 11, department="rsj", sign_due=(at + timedelta(hours=1)).isoformat(),
+                        resolve_due=(at + timedelta(hours=5)).isoformat())),
+              raw(event("case.signed", "L-1", 21, department="rsj")),          # signed after 10 min
+              raw(event("case.resolved", "L-1", 41, department="rsj", outcome="success")),  # resolved after 30 min
+              raw(event("case.assigned", "L-2", 12, department="sfj", sign_due=(at - timedelta(hours=2)).isoformat(),
+                        resolve_due=(at - timedelta(hours=1)).isoformat())),  # already overdue
+              raw(event("case.assigned", "L-3", 13, department="rsj", resolve_due=(at + timedelta(days=5)).isoformat(),
+                        sign_due=(at + timedelta(days=1)).isoformat())),
+              raw(event("case.returned", "L-3", 23, department="rsj", reason="非本部门"))]
+    applier.apply(batch)
+    with Session(engine) as conn:
+        lg = leagues(conn, month_start_utc(NOW), NOW)
+    depts = {d["department"]: d for d in lg["departments"]}
+    assert lg["departments"][0]["department"] == "sfj"  # the one with an overdue case comes first
+    assert depts["sfj"]["overdue"] == 1 and depts["sfj"]["on_time_rate"] is None
+    rsj = depts["rsj"]
+    assert (rsj["assigned"], rsj["returns"], rsj["overdue"]) == (2, 1, 0)
+    assert (rsj["sign_median_h"], rsj["resolve_median_h"], rsj["on_time_rate"]) == (round(10 / 60, 1), 0.5, 1.0)
+    towns = {t["township"]: t for t in lg["townships"]}
+    assert lg["townships"][0]["township"] == t1
+    assert (towns[t1]["registered"], towns[t1]["success_rate"], towns[t1]["overdue"]) == (2, 1.0, 1)
+    assert (towns[t2]["registered"], towns[t2]["success_rate"]) == (1, None)
+    assert snapshot(engine, NOW.astimezone())["leagues"] == lg
