@@ -1,6 +1,8 @@
-/* zhongshu: the wall's live state. Snapshot first, then ordered deltas by push; a seq gap or a
- * reconnect triggers a resync from the snapshot API. Panels are updated in place with
- * dash_clientside.set_props, at most once per RENDER_GAP_MS, and only where something changed.
+/* zhongshu: the wall's live state. Snapshot first, then ordered deltas by push; a seq gap, a reconnect
+ * or a status naming a newer seq triggers a resync from the snapshot API. Figures, ticker, warnings and
+ * leagues are drawn into nodes this script owns (Dash renders them empty); pins are kept in place by
+ * zhongshu-map.js. Nothing here polls for live data: the only timers are the clock and the roster's
+ * daily reload.
  */
 (function () {
   "use strict";
@@ -520,7 +522,7 @@
   function waitForWall() {
     if (!/^\/wall\/?$/.test(window.location.pathname)) return;
     var root = document.getElementById("wall-root");
-    if (root && window.dash_clientside && window.dash_clientside.set_props) {
+    if (root) {
       start(root);
       return;
     }
