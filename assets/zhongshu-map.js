@@ -15,6 +15,39 @@
   // out with the OS's reduced-motion setting (or Chromium's --force-prefers-reduced-motion).
   var REDUCED = window.matchMedia("(prefers-reduced-motion: reduce)");
 
+  // WGS-84 → GCJ-02 for a GCJ-02 tile source (the same formula as datafeeds/coords.py; a test compares them).
+  var A = 6378245.0, EE = 0.00669342162296594323;
+  function dLat(x, y) {
+    var r = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * Math.sqrt(Math.abs(x));
+    r += (20.0 * Math.sin(6.0 * x * Math.PI) + 20.0 * Math.sin(2.0 * x * Math.PI)) * 2.0 / 3.0;
+    r += (20.0 * Math.sin(y * Math.PI) + 40.0 * Math.sin(y / 3.0 * Math.PI)) * 2.0 / 3.0;
+    r += (160.0 * Math.sin(y / 12.0 * Math.PI) + 320 * Math.sin(y * Math.PI / 30.0)) * 2.0 / 3.0;
+    return r;
+  }
+  function dLon(x, y) {
+    var r = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * Math.sqrt(Math.abs(x));
+    r += (20.0 * Math.sin(6.0 * x * Math.PI) + 20.0 * Math.sin(2.0 * x * Math.PI)) * 2.0 / 3.0;
+    r += (20.0 * Math.sin(x * Math.PI) + 40.0 * Math.sin(x / 3.0 * Math.PI)) * 2.0 / 3.0;
+    r += (150.0 * Math.sin(x / 12.0 * Math.PI) + 300.0 * Math.sin(x / 30.0 * Math.PI)) * 2.0 / 3.0;
+    return r;
+  }
+  function toGcj(lat, lon) {
+    if (!(lon >= 72.004 && lon <= 137.8347 && lat >= 0.8293 && lat <= 55.8271)) return [lat, lon];
+    var dlat = dLat(lon - 105.0, lat - 35.0), dlon = dLon(lon - 105.0, lat - 35.0);
+    var rad = lat / 180.0 * Math.PI;
+    var magic = 1 - EE * Math.sin(rad) * Math.sin(rad);
+    var sq = Math.sqrt(magic);
+    dlat = (dlat * 180.0) / ((A * (1 - EE)) / (magic * sq) * Math.PI);
+    dlon = (dlon * 180.0) / (A / sq * Math.cos(rad) * Math.PI);
+    return [lat + dlat, lon + dlon];
+  }
+  ns.coords = { toGcj: toGcj };
+
+  function position(p) {
+    var root = document.getElementById("wall-root");
+    return root && root.getAttribute("data-crs") === "gcj02" ? toGcj(p.lat, p.lon) : [p.lat, p.lon];
+  }
+
   var pins = {
     map: null,
     markers: new Map(),
@@ -53,7 +86,7 @@
       if (p.risk !== "major" && now - pins.lastPulse < PULSE_GAP_MS) return;
       pins.lastPulse = now;
       pins.pulses += 1;
-      var ring = L.marker([p.lat, p.lon], {
+      var ring = L.marker(position(p), {
         pane: "zs-pulse",
         interactive: false,
         keyboard: false,
@@ -68,7 +101,7 @@
       var major = p.risk === "major";
       // Sizes were chosen at 1080 px; a 2160 px wall gets pins twice as large, read from as far away.
       var scale = Math.max(1, window.innerHeight / 1080);
-      var marker = L.circleMarker([p.lat, p.lon], {
+      var marker = L.circleMarker(position(p), {
         radius: (major ? 9 : 6) * scale,
         weight: 1.5 * scale,
         pane: major ? "zs-major" : "zs-pins",

@@ -21,7 +21,10 @@ def page(state: Any, lang: str) -> html.Div:
         lang=lang,
         stale_seconds=settings.feed_stale_seconds,
         overlay_seconds=settings.alert_overlay_seconds,
-        boundaries=state.boundaries(),
+        tiles=({"url": settings.tile_url, "subdomains": settings.tile_subdomains,
+                "attribution": settings.tile_attribution} if settings.tile_url else None),
+        crs=settings.tile_crs,
+        boundaries=state.boundaries(gcj02=settings.tile_crs == "gcj02"),
         timezone=settings.timezone,
     ))
 

@@ -52,6 +52,14 @@ class Settings(BaseSettings):
     league_seconds: float = Field(
         30.0, description="How often the ingest recomputes the department league and township ranking"
     )
+    tile_url: str | None = Field(
+        None, description="XYZ tile URL template for the map ({z}/{x}/{y}, {s}); unset draws boundaries only"
+    )
+    tile_subdomains: str = Field("", description="Subdomains that replace {s} in the tile URL, e.g. `01234567`")
+    tile_crs: Literal["wgs84", "gcj02"] = Field(
+        "wgs84", description="Coordinates of the tile source; `gcj02` (AMap, Tencent) shifts what is drawn"
+    )
+    tile_attribution: str = Field("", description="Attribution text the tile source asks for")
     alert_overlay_seconds: float = Field(
         300.0, description="Seconds a major or group incident stays across the wall's map after it is raised"
     )

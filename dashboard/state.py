@@ -23,6 +23,7 @@ class AppState:
     engine: Engine
     redis_url: str
     _boundaries: dict[str, Any] | None = None
+    _gcj: dict[str, Any] | None = None
     _roster: Roster | None = None
     _roster_stamp: float | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -42,12 +43,17 @@ class AppState:
                 self._roster_stamp = stamp
             return self._roster
 
-    def boundaries(self) -> dict[str, Any]:
-        """Return the county's boundaries, read from the store once."""
+    def boundaries(self, gcj02: bool = False) -> dict[str, Any]:
+        """Return the county's boundaries, read from the store once (shifted to GCJ-02 when asked)."""
         with self._lock:
             if self._boundaries is None or not self._boundaries["bounds"]:
                 self._boundaries = queries.boundaries(self.engine)
-            return self._boundaries
+                self._gcj = None
+            if not gcj02:
+                return self._boundaries
+            if self._gcj is None:
+                self._gcj = queries.boundaries_gcj02(self._boundaries)
+            return self._gcj
 
 
 def get_state(app: Flask | None = None) -> AppState:

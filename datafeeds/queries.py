@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from datafeeds import categories
 from datafeeds.clock import SHANGHAI, local_day, month_start_utc
+from datafeeds.coords import geojson_to_gcj02, wgs84_to_gcj02
 from datafeeds.leagues import leagues
 from datafeeds.lifecycle import OPEN_STATES
 from datafeeds.models import Alert, Case, CaseEvent, DailyStat, Department, IngestState, Place
@@ -137,6 +138,21 @@ def boundaries(engine: Engine) -> dict[str, Any]:
                 lons.append(lon)
     bounds = [[min(lats), min(lons)], [max(lats), max(lons)]] if lats else None
     return {"county": out["04"], "townships": out["05"], "villages": out["06"], "bounds": bounds}
+
+
+def boundaries_gcj02(b: dict[str, Any]) -> dict[str, Any]:
+    """Return boundaries (as `boundaries` gives them) shifted to GCJ-02 for a GCJ-02 tile source."""
+    out: dict[str, Any] = {}
+    for key in ("county", "townships", "villages"):
+        out[key] = {"type": "FeatureCollection", "features": [
+            {**f, "geometry": geojson_to_gcj02(f["geometry"])} for f in b[key]["features"]]}
+    if b["bounds"]:
+        (s, w), (n, e) = b["bounds"]
+        (s2, w2), (n2, e2) = wgs84_to_gcj02(s, w), wgs84_to_gcj02(n, e)
+        out["bounds"] = [[s2, w2], [n2, e2]]
+    else:
+        out["bounds"] = None
+    return out
 
 
 def health(engine: Engine) -> dict[str, Any]:

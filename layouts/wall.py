@@ -49,6 +49,8 @@ class WallContext:
     stale_seconds: float
     boundaries: dict[str, Any]
     overlay_seconds: float = 300.0
+    tiles: dict[str, Any] | None = None  # url, subdomains, attribution; None draws boundaries only
+    crs: str = "wgs84"
     timezone: str = "Asia/Shanghai"
 
 
@@ -82,10 +84,12 @@ def _map(ctx: WallContext) -> dl.Map:
         trackViewport=False,
         boundsOptions={"padding": [12, 12]},
         zoomControl=False,
-        attributionControl=False,
+        attributionControl=bool(ctx.tiles and ctx.tiles["attribution"]),
         zoomSnap=0.1,
         className="zs-map",
         children=[
+            *([dl.TileLayer(url=ctx.tiles["url"], subdomains=ctx.tiles["subdomains"] or "abc",
+                            attribution=ctx.tiles["attribution"], maxZoom=18)] if ctx.tiles else []),
             dl.GeoJSON(id=VILLAGES, data=b["villages"], interactive=False,
                        style={"color": "#2b5d8c", "weight": 0.6, "fillOpacity": 0.0}),
             dl.GeoJSON(id=TOWNSHIPS, data=b["townships"], interactive=False,
@@ -108,6 +112,7 @@ def layout(ctx: WallContext) -> html.Div:
             "data-stale": str(ctx.stale_seconds),
             "data-overlay": str(ctx.overlay_seconds),
             "data-tz": ctx.timezone,
+            "data-crs": ctx.crs,
             "data-bounds": json.dumps(ctx.boundaries["bounds"]),
             "data-labels": json.dumps(catalogue(lang), ensure_ascii=False),
         }),

@@ -146,6 +146,21 @@ def app(settings: Settings) -> Iterator[Any]:
 
 
 @pytest.fixture
+def make_stack() -> Iterator[Any]:
+    """Return a function that starts a stack for given settings; every one is stopped afterwards."""
+    started: list[Stack] = []
+
+    def make(settings: Settings) -> Stack:
+        s = Stack(settings).start()
+        started.append(s)
+        return s
+
+    yield make
+    for s in started:
+        s.stop()
+
+
+@pytest.fixture
 def stack(settings: Settings) -> Iterator[Stack]:
     """Return a running web server and ingest for this test."""
     s = Stack(settings).start()

@@ -53,6 +53,7 @@ def test_wall_fits_every_canvas(stack, browser: Browser, rclient, county) -> Non
         expect(page.locator("#wall-c-open")).not_to_have_text("", timeout=15_000)
         page.wait_for_timeout(500)
         found = page.evaluate(LAYOUT_PROBE)
+        assert page.locator(".leaflet-tile-pane img").count() == 0  # no tiles by default: nothing leaves the box
         page.screenshot(path=str(ARTIFACTS / f"wall-{width}x{height}.png"))
         assert found["overlaps"] == [], f"{width}×{height}"
         assert found["outside"] == [] and not found["scroll"], f"{width}×{height}"
@@ -61,3 +62,30 @@ def test_wall_fits_every_canvas(stack, browser: Browser, rclient, county) -> Non
         assert found["smallest"] >= height / 60 - 0.5, f"{width}×{height}: {found['smallest']}"
         assert found["figure"] >= height / 15 - 0.5, f"{width}×{height}: {found['figure']}"
         page.close()
+
+
+def test_tiles_and_gcj02_are_configuration(settings, make_stack, browser: Browser, rclient, county) -> None:
+    from datafeeds.coords import wgs84_to_gcj02
+    from datafeeds.publisher import Publisher
+
+    # A tile source that does not exist: the map must still draw, and shift pins for GCJ-02.
+    tiled = settings.model_copy(update={"tile_url": "http://127.0.0.1:9/{z}/{x}/{y}.png", "tile_crs": "gcj02"})
+    stack = make_stack(tiled)
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    page.goto(f"{stack.url}/wall")
+    expect(page.locator("#wall-c-open")).to_have_text("0", timeout=15_000)
+    assert page.locator(".leaflet-tile-pane img").count() > 0  # the tile layer is there
+    town = county.townships()[2]
+    Publisher(rclient, prefix=tiled.feed_prefix, source="gcj-test").publish("case.registered", {
+        "case_no": "J-1", "title": "物业纠纷", "category": "0402", "source_channel": "grid",
+        "township": town.code, "lat": town.lat, "lon": town.lon})
+    page.wait_for_function("zhongshu.pins.markers.has('J-1')", timeout=3_000)
+    lat, lon = page.evaluate("(() => { const p = zhongshu.pins.markers.get('J-1').marker.getLatLng();"
+                             " return [p.lat, p.lng]; })()")
+    want = wgs84_to_gcj02(town.lat, town.lon)
+    assert abs(lat - round(want[0], 5)) < 1e-4 and abs(lon - want[1]) < 1e-4
+    for wlat, wlon in ((39.908823, 116.39747), (27.8, 113.1), (22.5, 114.05)):
+        js = page.evaluate(f"zhongshu.coords.toGcj({wlat}, {wlon})")
+        py = wgs84_to_gcj02(wlat, wlon)
+        assert abs(js[0] - py[0]) < 1e-9 and abs(js[1] - py[1]) < 1e-9
+    page.close()
