@@ -45,7 +45,7 @@ def seed_county(settings: Settings) -> County:
 def serve(settings: Settings) -> None:
     """Serve the web app until SIGTERM or Ctrl-C."""
     from dashboard.app import create_app
-    from dashboard.server import build_server
+    from dashboard.server import build_server, close_connections
 
     app = create_app(settings)
     server = build_server(app, settings.host, settings.port)
@@ -56,6 +56,7 @@ def serve(settings: Settings) -> None:
     log.info("serving on http://%s:%d/wall", settings.host, server.server_port)
     stop.wait()
     server.shutdown()
+    close_connections(server)
     server.server_close()
 
 

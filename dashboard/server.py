@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import threading
@@ -14,15 +15,36 @@ class NoDelayHandler(WSGIRequestHandler):
     """Turn Nagle's algorithm off: small Socket.IO frames otherwise wait up to 40 ms for an ACK."""
 
     def setup(self) -> None:
-        """Set TCP_NODELAY on the accepted connection."""
+        """Set TCP_NODELAY on the accepted connection, and remember it so a stop can close it."""
         super().setup()
         if isinstance(self.connection, socket.socket) and self.connection.family != socket.AF_UNIX:
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        _open_connections(self.server).add(self.connection)
+
+    def finish(self) -> None:
+        """Forget the connection."""
+        _open_connections(self.server).discard(self.connection)
+        super().finish()
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         """Log failed requests only; a wall's steady traffic would flood the log."""
         if str(code).startswith(("4", "5")):
             super().log_request(code, size)
+
+
+def _open_connections(server: object) -> set[socket.socket]:
+    conns: set[socket.socket] | None = getattr(server, "zhongshu_connections", None)
+    if conns is None:
+        conns = set()
+        setattr(server, "zhongshu_connections", conns)  # noqa: B010 - a plain attribute on a library object
+    return conns
+
+
+def close_connections(server: BaseWSGIServer) -> None:
+    """Close every open connection (WebSockets included): shutdown() alone only stops accepting."""
+    for conn in list(_open_connections(server)):
+        with contextlib.suppress(OSError):
+            conn.shutdown(socket.SHUT_RDWR)
 
 
 def build_server(app: Flask, host: str, port: int) -> BaseWSGIServer:
@@ -44,6 +66,7 @@ class ServerThread(threading.Thread):
         self.server.serve_forever(poll_interval=0.1)
 
     def stop(self) -> None:
-        """Stop serving and close the socket."""
+        """Stop serving, drop every open connection and close the socket, as a stopped process would."""
         self.server.shutdown()
+        close_connections(self.server)
         self.server.server_close()

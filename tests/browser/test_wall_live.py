@@ -158,3 +158,33 @@ def test_a_group_incident_takes_over_a_band_until_cleared(stack, browser: Browse
     pub.publish("alert.cleared", {"alert_id": "A-1"})
     expect(overlay).to_be_hidden(timeout=2_000)
     page.close()
+
+
+def test_the_wall_rides_out_a_web_server_restart(stack, browser: Browser, rclient, county) -> None:
+    from dashboard.server import ServerThread
+
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    page.goto(f"{stack.url}/wall")
+    counter = page.locator("#wall-c-today_registered")
+    expect(counter).to_have_text("0", timeout=15_000)
+    town = county.townships()[4]
+    pub = Publisher(rclient, prefix=stack.settings.feed_prefix, source="restart-test")
+    _register(pub, "R-1", town.code, town.lat, town.lon)
+    expect(counter).to_have_text("1", timeout=2_000)
+    page.evaluate("window.__zsMarker = 1")
+
+    port = stack.web.port
+    stack.web.stop()  # the web server goes away; the wall keeps its last good state and says so
+    expect(page.locator("#wall-feed-status")).to_contain_text("连接中断", timeout=10_000)
+    expect(counter).to_have_text("1")
+    _register(pub, "R-2", town.code, town.lat + 0.01, town.lon)  # stored while no web server runs
+
+    stack.web = ServerThread(stack.app, port=port)
+    stack.web.start()
+    # it reconnects by itself, resyncs, and goes on receiving pushes, all without a reload
+    expect(counter).to_have_text("2", timeout=20_000)
+    expect(page.locator("#wall-feed-status")).to_contain_text("数据更新于", timeout=5_000)
+    _register(pub, "R-3", town.code, town.lat - 0.01, town.lon)
+    expect(counter).to_have_text("3", timeout=2_000)
+    assert page.evaluate("window.__zsMarker") == 1
+    page.close()
