@@ -5,13 +5,21 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 
 from datafeeds.apply import RawMessage
 from datafeeds.contract import dumps
 from datafeeds.publisher import Publisher
 
 pytestmark = pytest.mark.browser
+
+
+def open_wall(browser: Browser, base: str) -> Page:
+    """Open /wall at 1920×1080 on an empty store and wait until it shows its first figures."""
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    page.goto(f"{base}/wall")
+    expect(page.locator("#wall-c-today_registered")).to_have_text("0", timeout=15_000)
+    return page
 
 
 def _register(pub: Publisher, case_no: str, township: str, lat: float, lon: float, **more: object) -> None:
@@ -73,10 +81,8 @@ def test_wall_speaks_english_on_request(stack, browser: Browser) -> None:
 def test_a_wall_that_misses_deltas_resyncs_from_the_store(stack, browser: Browser, rclient, county) -> None:
     from socketio import RedisManager
 
-    page = browser.new_page(viewport={"width": 1920, "height": 1080})
-    page.goto(f"{stack.url}/wall")
+    page = open_wall(browser, stack.url)
     counter = page.locator("#wall-c-today_registered")
-    expect(counter).to_have_text("0", timeout=15_000)
     # Cases stored while this wall hears nothing of them: write them through the ingest's core directly.
     town = county.townships()[1]
     pub = Publisher(rclient, prefix="nobody-listens", source="gap-test")
@@ -137,9 +143,7 @@ def test_a_group_incident_takes_over_a_band_until_cleared(stack, browser: Browse
 
     from datafeeds.clock import utcnow
 
-    page = browser.new_page(viewport={"width": 1920, "height": 1080})
-    page.goto(f"{stack.url}/wall")
-    expect(page.locator("#wall-c-today_registered")).to_have_text("0", timeout=15_000)
+    page = open_wall(browser, stack.url)
     overlay = page.locator("#wall-alert-overlay")
     expect(overlay).to_be_hidden()
     town = county.townships()[0]
@@ -163,10 +167,8 @@ def test_a_group_incident_takes_over_a_band_until_cleared(stack, browser: Browse
 def test_the_wall_rides_out_a_web_server_restart(stack, browser: Browser, rclient, county) -> None:
     from dashboard.server import ServerThread
 
-    page = browser.new_page(viewport={"width": 1920, "height": 1080})
-    page.goto(f"{stack.url}/wall")
+    page = open_wall(browser, stack.url)
     counter = page.locator("#wall-c-today_registered")
-    expect(counter).to_have_text("0", timeout=15_000)
     town = county.townships()[4]
     pub = Publisher(rclient, prefix=stack.settings.feed_prefix, source="restart-test")
     _register(pub, "R-1", town.code, town.lat, town.lon)
