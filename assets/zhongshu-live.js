@@ -60,6 +60,7 @@
     live.counters = snap.counters;
     live.warnings = snap.warnings || [];
     if (snap.leagues) live.leagues = snap.leagues;
+    if (snap.trends) live.trends = snap.trends;
     live.alerts = new Map();
     snap.alerts.forEach(function (a) { live.alerts.set(a.alert_id, a); });
     live.lastEventAt = snap.last_event_at;
@@ -166,7 +167,8 @@
   }
 
   function markAll() {
-    live.dirty = { counters: true, ticker: true, alerts: true, warnings: true, leagues: true, tickerReset: true };
+    live.dirty = { counters: true, ticker: true, alerts: true, warnings: true, leagues: true, trends: true,
+                  tickerReset: true };
   }
 
   function timed(name, fn) {
@@ -420,6 +422,7 @@
     if (dirty.alerts) timed("alerts", renderAlerts);
     if (dirty.warnings) timed("warnings", renderWarnings);
     if (dirty.leagues) timed("leagues", renderLeagues);
+    if (dirty.trends && ns.trends) timed("trends", function () { ns.trends.render(live.trends); });
     live.dirty = {};
     renderFeed();
     var done = live.pendingDeltas;
@@ -512,6 +515,7 @@
     socket.on("delta", onDelta);
     socket.on("status", onStatus);
     socket.on("leagues", function (lg) { live.leagues = lg; live.dirty.leagues = true; scheduleRender(null); });
+    socket.on("trends", function (tr) { live.trends = tr; live.dirty.trends = true; scheduleRender(null); });
     socket.connect();
     tick();
     setInterval(tick, 1000);

@@ -21,6 +21,7 @@ from datafeeds.clock import month_start_utc, utcnow
 from datafeeds.contract import Channel, channel_name
 from datafeeds.leagues import leagues
 from datafeeds.models import IngestState
+from datafeeds.trends import trends
 
 log = logging.getLogger(__name__)
 
@@ -212,16 +213,21 @@ class Ingest:
                     "alerts": {"raised": [], "cleared": []}, "last_event_at": _iso(self.applier.last_event_at)})
 
     def _emit_leagues(self) -> None:
-        """Push the department league and township ranking (aggregates over the month, not per event)."""
+        """Push the month's aggregates: department league, township ranking, trends and mixes.
+
+        They move with many cases, not with one: a timer pushes them instead of every delta.
+        """
         if self.emitter is None:
             return
         now = self.applier.clock()
         with Session(self.applier.engine) as conn:
-            data = leagues(conn, month_start_utc(now, self.applier.tz), now)
-        try:
-            self.emitter.emit("leagues", data, WALL_ROOM)
-        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
-            log.warning("could not emit leagues: %s", exc)
+            panels = {"leagues": leagues(conn, month_start_utc(now, self.applier.tz), now),
+                      "trends": trends(conn, now, self.applier.tz)}
+        for event, data in panels.items():
+            try:
+                self.emitter.emit(event, data, WALL_ROOM)
+            except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+                log.warning("could not emit %s: %s", event, exc)
 
     def write_alive(self) -> None:
         """Record that the ingest is alive and tell the walls how fresh the feed is."""

@@ -16,6 +16,7 @@ from datafeeds.leagues import leagues
 from datafeeds.lifecycle import OPEN_STATES
 from datafeeds.models import Alert, Case, CaseEvent, DailyStat, Department, IngestState, Place
 from datafeeds.rows import live_from_row
+from datafeeds.trends import trends
 from datafeeds.wallstate import (
     DayCounts,
     OpenFigures,
@@ -78,6 +79,7 @@ def _read_wall(conn: Session, now: datetime, tz: ZoneInfo, ticker_size: int) -> 
         "counters": counters(figures, this, yesterday, month, today),
         "warnings": warning_list(open_cases, now),
         "leagues": leagues(conn, month_start_utc(now, tz), now),
+        "trends": trends(conn, now, tz),
         "pins": [pin(c, now, centroids, sensitive) for c in open_cases],
         "ticker": [ticker_row(*r) for r in reversed(ticker_rows)],
         "alerts": [{"alert_id": a.alert_id, "level": a.level, "title": a.title, "township": a.township_code,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import dash_leaflet as dl
-from dash import html
+from dash import dcc, html
 
 from layouts.i18n import catalogue, t
 
@@ -26,6 +26,10 @@ DUTY = "wall-duty"
 WARNINGS = "wall-warnings"
 DEPARTMENTS = "wall-departments"
 TOWNSHIP_RANKING = "wall-townships-ranking"
+HOURS_CHART = "wall-hours-chart"
+DAYS_CHART = "wall-days-chart"
+CATEGORY_MIX = "wall-category-mix"
+SOURCE_MIX = "wall-source-mix"
 COUNTERS = ("today_registered", "open", "today_resolved", "month_resolution_rate", "success_rate", "overdue",
             "supervised", "major", "satisfaction_rate")
 
@@ -52,6 +56,7 @@ class WallContext:
     tiles: dict[str, Any] | None = None  # url, subdomains, attribution; None draws boundaries only
     crs: str = "wgs84"
     timezone: str = "Asia/Shanghai"
+    heat: bool = False  # fill each township by its open cases (zhongshu-map.js reads data-heat)
 
 
 def _counter(key: str, lang: str) -> html.Div:
@@ -100,6 +105,35 @@ def _map(ctx: WallContext) -> dl.Map:
     )
 
 
+def _chart(chart_id: str) -> dcc.Graph:
+    # zhongshu-trends.js fills the figure (Plotly.react in place through set_props); a kiosk chart is static.
+    return dcc.Graph(id=chart_id, className="zs-chart", responsive=True,
+                     config={"staticPlot": True, "displayModeBar": False},
+                     figure={"data": [], "layout": {"paper_bgcolor": "rgba(0,0,0,0)",
+                                                    "plot_bgcolor": "rgba(0,0,0,0)"}})
+
+
+def _trends(lang: str) -> html.Div:
+    return html.Div(className="zs-trends", children=[
+        html.Section(className="zs-panel zs-chart-panel", children=[
+            html.H2(t("panel.hours", lang), className="zs-panel-title"),
+            _chart(HOURS_CHART),
+        ]),
+        html.Section(className="zs-panel zs-chart-panel", children=[
+            html.H2(t("panel.days", lang), className="zs-panel-title"),
+            _chart(DAYS_CHART),
+        ]),
+        html.Section(className="zs-panel zs-mix-panel", children=[
+            html.H2(t("panel.categories", lang), className="zs-panel-title"),
+            html.Ul(id=CATEGORY_MIX, className="zs-mix"),
+        ]),
+        html.Section(className="zs-panel zs-mix-panel", children=[
+            html.H2(t("panel.sources", lang), className="zs-panel-title"),
+            html.Ul(id=SOURCE_MIX, className="zs-mix zs-mix-sources"),
+        ]),
+    ])
+
+
 def layout(ctx: WallContext) -> html.Div:
     """Return the wall's component tree."""
     lang = ctx.lang
@@ -113,6 +147,7 @@ def layout(ctx: WallContext) -> html.Div:
             "data-overlay": str(ctx.overlay_seconds),
             "data-tz": ctx.timezone,
             "data-crs": ctx.crs,
+            "data-heat": "township" if ctx.heat else "",
             "data-bounds": json.dumps(ctx.boundaries["bounds"]),
             "data-labels": json.dumps(catalogue(lang), ensure_ascii=False),
         }),
@@ -133,6 +168,7 @@ def layout(ctx: WallContext) -> html.Div:
                 ],
             ),
             html.Section(className="zs-counters", children=[_counter(k, lang) for k in COUNTERS]),
+            _trends(lang),
             html.Main(
                 className="zs-body",
                 children=[
