@@ -7,6 +7,12 @@ and measures the heap (after a forced GC) and the DOM node count after a warm-up
 baseline is the same wall measured right after the warm-up, in the same run.
 
     python bench/soak.py --start --events 200000
+
+With `--minutes M` the soak runs for a wall-clock time instead: after the warm-up it publishes `--rate`
+events a second for M minutes and samples the heap every minute, so timers, charts (the month's
+aggregates are pushed every `--league-seconds`) and rotation pages (`--rotation`) run as long as asked.
+
+    python bench/soak.py --start --minutes 30 --rate 200 --rotation
 """
 
 from __future__ import annotations
@@ -66,6 +72,28 @@ def publish(client: redis.Redis, wire: list[tuple[str, str]], base: str, backlog
     return time.perf_counter() - t0
 
 
+def timed_run(client: redis.Redis, page: Any, to_wire: Any, minutes: float, rate: float) -> int:
+    """Publish `rate` events a second for `minutes`, sampling the wall every minute; return events sent."""
+    end = time.monotonic() + minutes * 60
+    next_sample = time.monotonic() + 60
+    sent = 0
+    tick = 0.1
+    while time.monotonic() < end:
+        t0 = time.monotonic()
+        pipe = client.pipeline(transaction=False)
+        for channel, raw in to_wire(max(1, round(rate * tick))):
+            pipe.publish(channel, raw)
+            sent += 1
+        pipe.execute()
+        if time.monotonic() >= next_sample:
+            next_sample += 60
+            m = page.evaluate(MEASURE)
+            print(f"  {sent} events: heap {m['heap'] / 1e6:.1f} MB, DOM {m['nodes']}, pins {m['pins']}, "
+                  f"resyncs {m['resyncs']}", flush=True)
+        time.sleep(max(0.0, tick - (time.monotonic() - t0)))
+    return sent
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
@@ -74,6 +102,10 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=20_000, help="events before the first measurement")
     parser.add_argument("--cases-per-day", type=float, default=600.0)
     parser.add_argument("--backlog", type=int, default=30_000)
+    parser.add_argument("--minutes", type=float, default=0.0, help="run for this wall-clock time after warm-up")
+    parser.add_argument("--rate", type=float, default=200.0, help="events per second in the timed run")
+    parser.add_argument("--league-seconds", type=float, default=2.0, help="how often aggregates are pushed")
+    parser.add_argument("--rotation", action="store_true", help="rotate the wall's pages every 5 s")
     args = parser.parse_args()
     if not args.start:
         parser.error("--start is required: the soak needs a stack of its own")
@@ -83,15 +115,22 @@ def main() -> int:
     print("command:", shlex.join([sys.executable, *sys.argv]))
     for k, v in machine_facts(args.redis_url).items():
         print(f"{k}: {v}")
-    stack = StartedStack(args.redis_url).start()
+    stack = StartedStack(args.redis_url)
+    stack.env["ZHONGSHU_LEAGUE_SECONDS"] = str(args.league_seconds)
+    if args.rotation:
+        stack.env.update(ZHONGSHU_WALL_ROTATION="overview,departments,township", ZHONGSHU_WALL_ROTATION_SECONDS="5")
+    stack.start()
     client = redis.Redis.from_url(args.redis_url)
     try:
         sim = Simulator(build_county(), seed=random.randrange(1 << 30), cases_per_day=args.cases_per_day)
         pub = Publisher(client, prefix=stack.prefix, source="soak")
-        print(f"generating {args.events} simulator events …")
-        events = sim.rate_events(args.events)
-        wire = [(channel_name(stack.prefix, channel_for(e.type)), dumps(pub.event(e.type, e.data, at=e.at)))
-                for e in events]
+        def to_wire(n: int) -> list[tuple[str, str]]:
+            return [(channel_name(stack.prefix, channel_for(e.type)), dumps(pub.event(e.type, e.data, at=e.at)))
+                    for e in sim.rate_events(n)]
+
+        total = args.warmup if args.minutes else args.events
+        print(f"generating {total} simulator events …")
+        wire = to_wire(total)
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium",
                                          args=[*CHROMIUM_ARGS, "--js-flags=--expose-gc"], headless=True)
@@ -104,10 +143,15 @@ def main() -> int:
             page.wait_for_timeout(2000)
             first: dict[str, Any] = page.evaluate(MEASURE)
             print(f"after warm-up ({len(warm)} events, {secs:.1f} s): {first}")
-            secs = publish(client, rest, stack.base, args.backlog)
+            if args.minutes:
+                sent = len(warm) + timed_run(client, page, to_wire, args.minutes, args.rate)
+                secs = args.minutes * 60
+            else:
+                sent = len(wire)
+                secs = publish(client, rest, stack.base, args.backlog)
             page.wait_for_timeout(3000)
             last: dict[str, Any] = page.evaluate(MEASURE)
-            print(f"after {len(wire)} events ({secs:.1f} s more): {last}")
+            print(f"after {sent} events ({secs:.1f} s more): {last}")
             server_seq = healthz(stack.base)["last_seq"]
             browser.close()
     finally:

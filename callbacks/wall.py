@@ -26,6 +26,9 @@ def page(state: Any, lang: str) -> html.Div:
         crs=settings.tile_crs,
         boundaries=state.boundaries(gcj02=settings.tile_crs == "gcj02"),
         timezone=settings.timezone,
+        heat=settings.wall_heat,
+        rotation=tuple(settings.rotation),
+        rotation_seconds=settings.wall_rotation_seconds,
     ))
 
 

@@ -6,13 +6,15 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+ROTATION_PAGES = ("overview", "departments", "township")
 
 
 class Settings(BaseSettings):
@@ -50,7 +52,7 @@ class Settings(BaseSettings):
         None, description="TOML file naming who is on duty (带班领导/值班员); shown masked on the wall"
     )
     league_seconds: float = Field(
-        30.0, description="How often the ingest recomputes the department league and township ranking"
+        30.0, description="How often the ingest pushes the month's aggregates (leagues, trends, category/source mix)"
     )
     tile_url: str | None = Field(
         None, description="XYZ tile URL template for the map ({z}/{x}/{y}, {s}); unset draws boundaries only"
@@ -62,6 +64,15 @@ class Settings(BaseSettings):
     tile_attribution: str = Field("", description="Attribution text the tile source asks for")
     alert_overlay_seconds: float = Field(
         300.0, description="Seconds a major or group incident stays across the wall's map after it is raised"
+    )
+    wall_heat: bool = Field(
+        False, description="Fill each township on the wall's map by its number of open cases (heat layer)"
+    )
+    wall_rotation: str = Field(
+        "", description="Pages the wall rotates through (轮播), comma-separated from: overview, departments, township"
+    )
+    wall_rotation_seconds: float = Field(
+        30.0, ge=3.0, description="Seconds each rotation page stays on the wall; an alert on screen pauses rotation"
     )
     sim_seed: int = Field(1, description="Seed of the simulator (same seed, same stream)")
     sim_cases_per_day: float = Field(600.0, description="Cases per simulated day the simulator registers")
@@ -83,6 +94,20 @@ class Settings(BaseSettings):
         if config:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config)))
         return tuple(sources)
+
+    @field_validator("wall_rotation")
+    @classmethod
+    def _known_pages(cls, value: str) -> str:
+        pages = [p.strip() for p in value.split(",") if p.strip()]
+        unknown = [p for p in pages if p not in ROTATION_PAGES]
+        if unknown:
+            raise ValueError(f"unknown rotation page {', '.join(unknown)}; choose from {', '.join(ROTATION_PAGES)}")
+        return ",".join(pages)
+
+    @property
+    def rotation(self) -> list[str]:
+        """Return the wall's rotation pages in order (empty: no rotation)."""
+        return [p for p in self.wall_rotation.split(",") if p]
 
     @property
     def title(self) -> str:

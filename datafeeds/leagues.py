@@ -26,7 +26,7 @@ def _median(values: list[float]) -> float | None:
     return round(statistics.median(values), 1) if values else None
 
 
-def department_league(conn: Session, since: datetime, now: datetime, limit: int = 8) -> list[dict[str, Any]]:
+def department_league(conn: Session, since: datetime, now: datetime, limit: int | None = 20) -> list[dict[str, Any]]:
     """Return the departments' response figures since a moment, worst first."""
     sign: dict[str, list[float]] = defaultdict(list)
     resolve: dict[str, list[float]] = defaultdict(list)
@@ -67,7 +67,7 @@ def department_league(conn: Session, since: datetime, now: datetime, limit: int 
     return [row for _, row in league[:limit]]
 
 
-def township_ranking(conn: Session, since: datetime, now: datetime, limit: int = 12) -> list[dict[str, Any]]:
+def township_ranking(conn: Session, since: datetime, now: datetime, limit: int | None = None) -> list[dict[str, Any]]:
     """Return the townships by cases registered since a moment, with 化解率 and overdue cases now."""
     registered = dict(conn.execute(select(Case.township_code, func.count()).where(Case.registered_at >= since)
                                    .group_by(Case.township_code)).all())

@@ -30,6 +30,11 @@ HOURS_CHART = "wall-hours-chart"
 DAYS_CHART = "wall-days-chart"
 CATEGORY_MIX = "wall-category-mix"
 SOURCE_MIX = "wall-source-mix"
+MAP_TITLE = "wall-map-title"
+PAGE_DOTS = "wall-page-dots"
+DEPARTMENT_PAGE = "wall-page-departments"
+DEPARTMENT_TABLE = "wall-dept-table"
+FOCUS = "wall-focus"
 COUNTERS = ("today_registered", "open", "today_resolved", "month_resolution_rate", "success_rate", "overdue",
             "supervised", "major", "satisfaction_rate")
 
@@ -57,6 +62,8 @@ class WallContext:
     crs: str = "wgs84"
     timezone: str = "Asia/Shanghai"
     heat: bool = False  # fill each township by its open cases (zhongshu-map.js reads data-heat)
+    rotation: tuple[str, ...] = ()  # 轮播 pages in order; empty: the overview only
+    rotation_seconds: float = 30.0
 
 
 def _counter(key: str, lang: str) -> html.Div:
@@ -148,6 +155,9 @@ def layout(ctx: WallContext) -> html.Div:
             "data-tz": ctx.timezone,
             "data-crs": ctx.crs,
             "data-heat": "township" if ctx.heat else "",
+            "data-rotation": json.dumps(list(ctx.rotation)),
+            "data-rotation-seconds": str(ctx.rotation_seconds),
+            "data-page": "overview",
             "data-bounds": json.dumps(ctx.boundaries["bounds"]),
             "data-labels": json.dumps(catalogue(lang), ensure_ascii=False),
         }),
@@ -173,8 +183,16 @@ def layout(ctx: WallContext) -> html.Div:
                 className="zs-body",
                 children=[
                     html.Section(className="zs-panel zs-map-panel", children=[
-                        html.H2(t("panel.map", lang), className="zs-panel-title"),
+                        html.H2(className="zs-panel-title zs-map-head", children=[
+                            html.Span(t("panel.map", lang), id=MAP_TITLE),
+                            html.Span(id=PAGE_DOTS, className="zs-page-dots"),
+                        ]),
                         _map(ctx),
+                        # 轮播 pages drawn by zhongshu-rotation.js over the map's place (hidden otherwise).
+                        html.Div(id=DEPARTMENT_PAGE, className="zs-page-departments", children=[
+                            html.Table(id=DEPARTMENT_TABLE, className="zs-dept-table"),
+                        ]),
+                        html.Div(id=FOCUS, className="zs-focus"),
                         # A major or group incident takes over this band (drawn by zhongshu-live.js).
                         html.Div(id=OVERLAY, className="zs-overlay", role="alert"),
                     ]),

@@ -25,9 +25,11 @@ LAYOUT_PROBE = """() => {
                        .map(x => x.cls);
   const cut = [...document.querySelectorAll('.zs-counter-value, .zs-counter-label, .zs-counter-sub, .zs-title')]
     .filter(n => n.scrollWidth > n.clientWidth + 1).map(n => n.id || n.className);
-  const spill = [...document.querySelectorAll('.zs-alerts, .zs-warnings, .zs-ticker')].flatMap(l => {
+  const spill = [...document.querySelectorAll('.zs-alerts, .zs-warnings, .zs-ticker, .zs-mix, .zs-league, '
+                                              + '.zs-page-departments')].flatMap(l => {
     const lb = l.getBoundingClientRect();
-    return [...l.children].filter(c => c.getBoundingClientRect().bottom > lb.bottom + 0.5).map(() => l.id); });
+    const rows = l.matches('.zs-page-departments') ? l.querySelectorAll('tr') : l.children;
+    return [...rows].filter(c => c.getBoundingClientRect().bottom > lb.bottom + 0.5).map(() => l.id); });
   const doc = document.documentElement;
   const scroll = doc.scrollHeight > innerHeight || doc.scrollWidth > innerWidth;
   const size = n => parseFloat(getComputedStyle(n).fontSize);
@@ -38,9 +40,12 @@ LAYOUT_PROBE = """() => {
 }"""
 
 
-def test_wall_fits_every_canvas(stack, browser: Browser, rclient, county) -> None:
+def test_wall_fits_every_canvas(settings, make_stack, browser: Browser, rclient, county) -> None:
     from datafeeds.publisher import Publisher
 
+    # Rotation on, with pages long enough that the test switches them itself.
+    stack = make_stack(settings.model_copy(update={"wall_rotation": "overview,departments,township",
+                                                   "wall_rotation_seconds": 3600.0}))
     pub = Publisher(rclient, prefix=stack.settings.feed_prefix, source="canvas-test")
     sim = Simulator(county, seed=11, cases_per_day=3000)
     events = [pub.event(e.type, e.data, at=e.at) for e in sim.rate_events(600)]
@@ -51,6 +56,9 @@ def test_wall_fits_every_canvas(stack, browser: Browser, rclient, county) -> Non
         page = browser.new_page(viewport={"width": width, "height": height})
         page.goto(f"{stack.url}/wall")
         expect(page.locator("#wall-c-open")).not_to_have_text("", timeout=15_000)
+        expect(page.locator("#wall-category-mix li").first).not_to_have_class("zs-empty", timeout=10_000)
+        page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg .bars path, "
+                               ".js-plotly-plot .main-svg .js-line').length >= 3", timeout=10_000)
         page.wait_for_timeout(500)
         found = page.evaluate(LAYOUT_PROBE)
         assert page.locator(".leaflet-tile-pane img").count() == 0  # no tiles by default: nothing leaves the box
@@ -61,6 +69,16 @@ def test_wall_fits_every_canvas(stack, browser: Browser, rclient, county) -> Non
         # WALL.md: smallest text ≥ 1/60 of the screen height, headline figures ≥ 1/15
         assert found["smallest"] >= height / 60 - 0.5, f"{width}×{height}: {found['smallest']}"
         assert found["figure"] >= height / 15 - 0.5, f"{width}×{height}: {found['figure']}"
+        page.evaluate("zhongshu.rotation.stop()")  # an alert on screen would take the wall back to the overview
+        for index, name in ((1, "departments"), (2, "township")):  # the 轮播 pages
+            page.evaluate(f"zhongshu.rotation.show({index})")
+            expect(page.locator("#wall-root")).to_have_attribute("data-page", name)
+            page.wait_for_timeout(300)
+            page.screenshot(path=str(ARTIFACTS / f"wall-{width}x{height}-{name}.png"))
+            found = page.evaluate(LAYOUT_PROBE)
+            assert found["overlaps"] == [] and found["spill"] == [] and not found["scroll"], f"{name}: {found}"
+            assert found["smallest"] >= height / 60 - 0.5, f"{name} {width}×{height}: {found['smallest']}"
+        assert page.locator("#wall-dept-table tr").count() > 3
         page.close()
 
 

@@ -40,3 +40,15 @@ def test_settings_come_from_a_toml_file(monkeypatch: pytest.MonkeyPatch, tmp_pat
     s = Settings()
     assert s.feed_prefix == "county7"
     assert s.title == "环境变量优先"
+
+
+def test_rotation_pages_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pydantic import ValidationError
+
+    monkeypatch.setenv("ZHONGSHU_WALL_ROTATION", " overview, township ,departments")
+    assert Settings().rotation == ["overview", "township", "departments"]
+    monkeypatch.setenv("ZHONGSHU_WALL_ROTATION", "overview,weather")
+    with pytest.raises(ValidationError, match="unknown rotation page weather"):
+        Settings()
+    monkeypatch.setenv("ZHONGSHU_WALL_ROTATION", "")
+    assert Settings().rotation == []
