@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import tomllib
 from types import FrameType
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import redis
@@ -60,12 +62,22 @@ def serve(settings: Settings) -> None:
     server.server_close()
 
 
+def deadline_policy(settings: Settings) -> DeadlinePolicy:
+    """Return the deadline policy: the defaults of DOMAIN.md, with the county's TOML file on top."""
+    config: dict[str, Any] = {}
+    if settings.deadline_policy is not None:
+        with settings.deadline_policy.open("rb") as f:
+            config = tomllib.load(f)
+    return DeadlinePolicy.from_config({"tz": settings.timezone, **config})
+
+
 def build_ingest(settings: Settings, redis_url: str) -> Ingest:
     """Return a ready ingest for the settings (schema migrated, state loaded)."""
     engine = make_engine(settings.db_url)
     migrate(engine)
     tz = ZoneInfo(settings.timezone)
-    applier = Applier(engine, tz=tz, ticker_size=settings.ticker_size, deadlines=DeadlinePolicy(tz=tz))
+    applier = Applier(engine, tz=tz, ticker_size=settings.ticker_size, deadlines=deadline_policy(settings),
+                      auto_cards=settings.auto_supervision, prefix=settings.feed_prefix)
     emitter = SocketIOEmitter(redis_url, settings.socketio_channel)
     return Ingest(applier, redis.Redis.from_url(redis_url), prefix=settings.feed_prefix, emitter=emitter,
                   batch_max=settings.ingest_batch_max, emit_rate=settings.emit_rate,
@@ -90,7 +102,7 @@ def simulate(settings: Settings, *, seed: int | None = None, cases_per_day: floa
 
     client = redis.Redis.from_url(resolve_redis_url(settings))
     county = build_county(settings.county_name, code=settings.county_code)
-    sim = Simulator(county, seed=settings.sim_seed if seed is None else seed,
+    sim = Simulator(county, seed=settings.sim_seed if seed is None else seed, policy=deadline_policy(settings),
                     cases_per_day=cases_per_day or settings.sim_cases_per_day,
                     speedup=speedup or settings.sim_speedup)
     stop = threading.Event()

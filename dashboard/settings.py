@@ -51,6 +51,12 @@ class Settings(BaseSettings):
     duty_roster: Path | None = Field(
         None, description="TOML file naming who is on duty (带班领导/值班员); shown masked on the wall"
     )
+    deadline_policy: Path | None = Field(
+        None, description="TOML file of deadline limits per department kind, tier and category (see README)"
+    )
+    auto_supervision: bool = Field(
+        True, description="Raise yellow/red 督办 cards by the clock when a case passes its thresholds"
+    )
     league_seconds: float = Field(
         30.0, description="How often the ingest pushes the month's aggregates (leagues, trends, category/source mix)"
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
@@ -15,7 +16,7 @@ from datafeeds import categories
 from datafeeds.batchwrite import Batch, write_batch
 from datafeeds.bulk import Bulk
 from datafeeds.clock import SHANGHAI, local_day, utcnow
-from datafeeds.contract import ContractError, Envelope, parse_event
+from datafeeds.contract import Channel, ContractError, Envelope, channel_name, parse_event
 from datafeeds.deadlines import DeadlinePolicy
 from datafeeds.lifecycle import LIVE_STATES, TRANSITIONS, TransitionError, next_state
 from datafeeds.livecounts import LiveCounts
@@ -23,6 +24,7 @@ from datafeeds.models import (
     Alert,
     Assignment,
     Case,
+    CaseEvent,
     DeadLetter,
     Department,
     IngestState,
@@ -43,6 +45,7 @@ from datafeeds.rows import (
     live_from_row,
     peek_id,
 )
+from datafeeds.supervision import AUTO_SOURCE, CardClock, card_message
 from datafeeds.wallstate import (
     DayCounts,
     LiveCase,
@@ -72,8 +75,11 @@ class Applier:
     """Hold the ingest's in-memory view of live cases and apply batches to the store."""
 
     def __init__(self, engine: Engine, *, tz: ZoneInfo = SHANGHAI, ticker_size: int = 40,
-                 deadlines: DeadlinePolicy | None = None, clock: Callable[[], datetime] = utcnow) -> None:
+                 deadlines: DeadlinePolicy | None = None, clock: Callable[[], datetime] = utcnow,
+                 auto_cards: bool = True, prefix: str = "zhongshu") -> None:
         self.engine = engine
+        self.auto_cards = auto_cards
+        self.cards_channel = channel_name(prefix, Channel.CASES)
         self.tz = tz
         self.ticker_size = ticker_size
         self.deadlines = deadlines or DeadlinePolicy(tz=tz)
@@ -122,9 +128,14 @@ class Applier:
                 for a in conn.execute(select(Alert).where(Alert.cleared_at.is_(None))).scalars()
             }
             self._load_days(conn, local_day(self.clock(), self.tz))
+            self.auto_seq = int(conn.execute(select(func.max(CaseEvent.source_seq))
+                                             .where(CaseEvent.source == AUTO_SOURCE)).scalar() or 0)
         self.committed_seq = self.seq
         self.counts = LiveCounts()
         self.counts.reset(list(self.live.values()), self.clock())
+        self.cards = CardClock(self.deadlines, self.departments)
+        for case in self.live.values():
+            self.cards.track(case)
 
     def _load_days(self, conn: Session, today: date) -> None:
         self.today = today
@@ -258,6 +269,8 @@ class Applier:
             changed.update(k for k, v in after.items() if before[k] != v)
             if before["resolve_due"] != after["resolve_due"] or before["assigned_at"] != after["assigned_at"]:
                 set_prewarn(case)
+            if type_ in ("case.assigned", "case.extension"):
+                self.cards.track(case)
         self.counts.touch(case, now)
         self.seq += 1
         case.last_seq = self.seq
@@ -394,6 +407,17 @@ class Applier:
             batch.alerts_cleared.append({"b_alert_id": d.alert_id, "b_cleared_at": event.at})
         batch.events.append(event_row(self.seq, event, None, None, None, self.clock()))
         self.last_event_at = max(self.last_event_at or event.at, event.at)
+
+    def due_cards(self, now: datetime | None = None) -> list[RawMessage]:
+        """Return the messages that raise the 督办 cards the clock has brought due (apply them as a batch)."""
+        if not self.auto_cards:
+            return []
+        out = []
+        for case, th in self.cards.due(now or self.clock(), self.live):
+            self.auto_seq += 1
+            raw = json.dumps(card_message(case, th, self.auto_seq), ensure_ascii=False)
+            out.append(RawMessage(self.cards_channel, raw.encode()))
+        return out
 
     # ---- writing -------------------------------------------------------------------------------------
     def _write(self, b: Batch, now: datetime) -> None:

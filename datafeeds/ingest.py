@@ -199,9 +199,14 @@ class Ingest:
 
     def _clock_tick(self) -> None:
         """Push what the clock alone changed: cases passing their deadline, a new day's counters."""
+        now = self.applier.clock()  # the applier's clock: tests move it instead of sleeping
+        cards = self.applier.due_cards(now)
+        if cards:  # 督办 cards the clock raised: applied and pushed like any batch from a feed
+            delta = self.applier.apply(cards)
+            if delta is not None:
+                self._offer(delta)
         if self._held:
             return
-        now = self.applier.clock()  # the applier's clock: tests move it instead of sleeping
         counters = self.applier.counters(now)
         turned = self.applier.counts.take_turned()
         if not turned and counters == self._last_counters:
