@@ -5,12 +5,12 @@ from __future__ import annotations
 LANGS = ("zh-CN", "en")
 
 CATALOGUE: dict[str, dict[str, str]] = {
-    "wall.title_suffix": {"zh-CN": "综治中心 · 指挥中枢", "en": "Social Governance Center · Command Hub"},
+    "wall.title_suffix": {"zh-CN": "综治中心 · 指挥中枢", "en": "Governance Command Hub"},
     "counter.today_registered": {"zh-CN": "今日受理", "en": "Registered today"},
     "counter.open": {"zh-CN": "在办", "en": "Open"},
     "counter.today_resolved": {"zh-CN": "今日办结", "en": "Resolved today"},
     "counter.overdue": {"zh-CN": "超期在办", "en": "Overdue"},
-    "counter.month_resolution_rate": {"zh-CN": "本月办结率", "en": "Resolved this month"},
+    "counter.month_resolution_rate": {"zh-CN": "本月办结率", "en": "Month resolved"},
     "counter.success_rate": {"zh-CN": "化解率", "en": "Settled"},
     "counter.supervised": {"zh-CN": "黄牌 / 红牌", "en": "Yellow / red cards"},
     "counter.major": {"zh-CN": "重大事件", "en": "Major incidents"},

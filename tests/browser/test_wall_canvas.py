@@ -21,6 +21,11 @@ LAYOUT_PROBE = """() => {
     const a = boxes[i], b = boxes[j];
     if (a.l < b.r - 0.5 && b.l < a.r - 0.5 && a.t < b.b - 0.5 && b.t < a.b - 0.5) overlaps.push([a.cls, b.cls]);
   }
+  const head = [...document.querySelectorAll('.zs-clock, .zs-title, .zs-feed')].map(n => {
+    const r = n.getBoundingClientRect(); return {cls: n.className, l: r.left, r: r.right}; });
+  for (let i = 0; i < head.length; i++) for (let j = i + 1; j < head.length; j++) {
+    if (head[i].l < head[j].r - 0.5 && head[j].l < head[i].r - 0.5) overlaps.push([head[i].cls, head[j].cls]);
+  }
   const outside = boxes.filter(x => x.l < -0.5 || x.t < -0.5 || x.r > innerWidth + 0.5 || x.b > innerHeight + 0.5)
                        .map(x => x.cls);
   const cut = [...document.querySelectorAll('.zs-counter-value, .zs-counter-label, .zs-counter-sub, .zs-title')]
@@ -52,9 +57,9 @@ def test_wall_fits_every_canvas(settings, make_stack, browser: Browser, rclient,
     pub.publish_many(events)
     stack.wait_seq(len([e for e in events if e.type != "heartbeat"]) // 2, timeout=20)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for width, height in ((1920, 1080), (3840, 2160), (5760, 2160)):
+    for width, height, lang in ((1920, 1080, ""), (3840, 2160, ""), (5760, 2160, ""), (1920, 1080, "en")):
         page = browser.new_page(viewport={"width": width, "height": height})
-        page.goto(f"{stack.url}/wall")
+        page.goto(f"{stack.url}/wall" + (f"?lang={lang}" if lang else ""))
         expect(page.locator("#wall-c-open")).not_to_have_text("", timeout=15_000)
         expect(page.locator("#wall-category-mix li").first).not_to_have_class("zs-empty", timeout=10_000)
         page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg .bars path, "
@@ -62,7 +67,7 @@ def test_wall_fits_every_canvas(settings, make_stack, browser: Browser, rclient,
         page.wait_for_timeout(500)
         found = page.evaluate(LAYOUT_PROBE)
         assert page.locator(".leaflet-tile-pane img").count() == 0  # no tiles by default: nothing leaves the box
-        page.screenshot(path=str(ARTIFACTS / f"wall-{width}x{height}.png"))
+        page.screenshot(path=str(ARTIFACTS / f"wall-{width}x{height}{'-' + lang if lang else ''}.png"))
         assert found["overlaps"] == [], f"{width}×{height}"
         assert found["outside"] == [] and not found["scroll"], f"{width}×{height}"
         assert found["cut"] == [] and found["spill"] == [], f"{width}×{height}: {found}"
@@ -74,7 +79,7 @@ def test_wall_fits_every_canvas(settings, make_stack, browser: Browser, rclient,
             page.evaluate(f"zhongshu.rotation.show({index})")
             expect(page.locator("#wall-root")).to_have_attribute("data-page", name)
             page.wait_for_timeout(300)
-            page.screenshot(path=str(ARTIFACTS / f"wall-{width}x{height}-{name}.png"))
+            page.screenshot(path=str(ARTIFACTS / f"wall-{width}x{height}-{name}{'-' + lang if lang else ''}.png"))
             found = page.evaluate(LAYOUT_PROBE)
             assert found["overlaps"] == [] and found["spill"] == [] and not found["scroll"], f"{name}: {found}"
             assert found["smallest"] >= height / 60 - 0.5, f"{name} {width}×{height}: {found['smallest']}"
