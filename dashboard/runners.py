@@ -103,6 +103,7 @@ def simulate(settings: Settings, *, seed: int | None = None, cases_per_day: floa
     client = redis.Redis.from_url(resolve_redis_url(settings))
     county = build_county(settings.county_name, code=settings.county_code)
     sim = Simulator(county, seed=settings.sim_seed if seed is None else seed, policy=deadline_policy(settings),
+                    threshold_cards=not settings.auto_supervision,
                     cases_per_day=cases_per_day or settings.sim_cases_per_day,
                     speedup=speedup or settings.sim_speedup)
     stop = threading.Event()

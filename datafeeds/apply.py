@@ -131,6 +131,11 @@ class Applier:
             self.auto_seq = int(conn.execute(select(func.max(CaseEvent.source_seq))
                                              .where(CaseEvent.source == AUTO_SOURCE)).scalar() or 0)
         self.committed_seq = self.seq
+        # How far the feeds have told us: cards are judged at this time, not at the wall clock's, so a
+        # case is never carded on a deadline whose sign-for or resolve message may still be on its way
+        # (history being loaded, a replay, a publisher catching up). Heartbeats keep it current.
+        known = [t for t in (self.last_event_at, self.last_heartbeat_at) if t is not None]
+        self.watermark: datetime | None = max(known) if known else None
         self.counts = LiveCounts()
         self.counts.reset(list(self.live.values()), self.clock())
         self.cards = CardClock(self.deadlines, self.departments)
@@ -223,6 +228,9 @@ class Applier:
                 batch.dead.append(dead_row(msg, exc.reason, exc.detail, event.id, now))
                 continue
             batch.accepted += 1
+            if event.source != AUTO_SOURCE:
+                at = min(event.at, now)
+                self.watermark = at if self.watermark is None else max(self.watermark, at)
         self._write(batch, now)
         self.accepted += batch.accepted
         self.rejected += len(batch.dead)
@@ -409,11 +417,14 @@ class Applier:
         self.last_event_at = max(self.last_event_at or event.at, event.at)
 
     def due_cards(self, now: datetime | None = None) -> list[RawMessage]:
-        """Return the messages that raise the 督办 cards the clock has brought due (apply them as a batch)."""
-        if not self.auto_cards:
+        """Return the messages that raise the 督办 cards the clock has brought due (apply them as a batch).
+
+        Due means due by the feeds' watermark (the latest time a feed has reported, capped at `now`).
+        """
+        if not self.auto_cards or self.watermark is None:
             return []
         out = []
-        for case, th in self.cards.due(now or self.clock(), self.live):
+        for case, th in self.cards.due(min(now or self.clock(), self.watermark), self.live):
             self.auto_seq += 1
             raw = json.dumps(card_message(case, th, self.auto_seq), ensure_ascii=False)
             out.append(RawMessage(self.cards_channel, raw.encode()))

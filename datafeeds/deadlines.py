@@ -22,7 +22,6 @@ from zoneinfo import ZoneInfo
 import holidays
 
 from datafeeds.clock import SHANGHAI
-from datafeeds.contract import Supervision
 
 _DAY = 86400.0
 
@@ -260,42 +259,21 @@ class DeadlinePolicy:
         )
 
 
+def scaled_deadline(start: datetime, due: datetime, factor: float, tz: ZoneInfo = SHANGHAI) -> datetime:
+    """Return the moment `factor` × the allowed working time from `start` to `due` has passed.
+
+    A deadline a feed set inside a stretch with no working time (a weekend, a holiday) leaves nothing to
+    scale: then the calendar time between the two is scaled instead, so a pre-warning or red threshold
+    never falls on the assignment itself.
+    """
+    allowed = working_time_between(start, due, tz).total_seconds() / _DAY
+    if allowed <= 0:
+        return start + (due - start) * factor if due > start else due
+    return add_working_days(start, allowed * factor, tz)
+
+
 def prewarn_at(
     assigned_at: datetime, due: datetime, fraction: float = 0.7, tz: ZoneInfo = SHANGHAI
 ) -> datetime:
     """Return when the pre-warning (临期) fires: at `fraction` of the allowed working time."""
-    allowed = working_time_between(assigned_at, due, tz).total_seconds() / _DAY
-    return add_working_days(assigned_at, max(allowed, 0.0) * fraction, tz)
-
-
-def supervision_level(
-    now: datetime,
-    assigned_at: datetime,
-    resolve_due: datetime,
-    *,
-    resolve_red: datetime | None = None,
-    sign_due: datetime | None = None,
-    sign_red: datetime | None = None,
-    signed_at: datetime | None = None,
-    red_factor: float = 2.0,
-    tz: ZoneInfo = SHANGHAI,
-) -> Supervision:
-    """Return the automatic 督办 level of an open case at `now`: none, yellow or red.
-
-    Past `resolve_due` is yellow, past the red threshold is red; the red threshold defaults to
-    `red_factor` × the allowed working time. An unsigned case past `sign_due`/`sign_red` is yellow/red.
-    """
-    if resolve_red is None:
-        allowed = working_time_between(assigned_at, resolve_due, tz).total_seconds() / _DAY
-        resolve_red = add_working_days(assigned_at, max(allowed, 0.0) * red_factor, tz)
-    level = Supervision.NONE
-    if now > resolve_red:
-        return Supervision.RED
-    if now > resolve_due:
-        level = Supervision.YELLOW
-    if sign_due is not None and (signed_at is None or signed_at > now):
-        if sign_red is not None and now > sign_red:
-            return Supervision.RED
-        if now > sign_due:
-            level = Supervision.YELLOW
-    return level
+    return scaled_deadline(assigned_at, due, fraction, tz)

@@ -53,6 +53,7 @@ class SimCase:
     dept: str | None = None
     gen: int = 0  # bumps on every (re)assignment so timers of an earlier assignment are ignored
     due_gen: int = 0  # bumps when an extension moves the deadline
+    window_gen: int = 0  # the gen of the latest assignment (equal to gen while that assignment runs)
     assigned_at: float = 0.0
     allowed_days: float = 0.0
     red_extra_days: float = 0.0

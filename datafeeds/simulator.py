@@ -5,6 +5,24 @@ actions. `start` is the moment the live phase begins. Stamps map simulated time 
 history before `start` keeps its own time (backfill), after it `stamp = start + (sim − start) / speedup`,
 so a live run at speedup S shows S simulated seconds per real second and never stamps the future.
 Deadlines inside event data get the same mapping, so overdue behaviour survives compression.
+
+The wall does not take 临期 from the simulator: it works it out itself, at 70 % of the working time
+between an assignment's stamp and the deadline it was sent, on the wall's own (real) calendar. So the
+simulator lays deadlines out the way the wall will read them:
+
+- A case still open at `start` lives in the time-lapse from its current assignment on: that assignment
+  and everything after it is stamped `start + (sim − start) / speedup` even before `start`, so the wall
+  sees the share of its allowed time used up that the simulation sees. (Compressing only what comes
+  after `start` squeezed such a case's deadline towards `start` while its assignment stayed days back,
+  which put nearly every open case past 70 % at once.) Where that window would cross a real day off,
+  whose working time the wall does not count, the case keeps its real stamps and real deadlines.
+- A live deadline counts simulated working time only while the wall's calendar is at work as well: on
+  a real working day it is the simulated deadline's stamp; across a real weekend or holiday the clock
+  stops, as it does on the wall (a compressed deadline lying wholly in a day off leaves the wall no
+  working time to take 70 % of, and every case would be 临期 as soon as it is assigned).
+
+The simulator's own timers (督办 cards, lateness) run on the deadlines it sends, so cards, 超期 and 临期
+agree on the wall.
 """
 
 from __future__ import annotations
@@ -15,13 +33,13 @@ import math
 import random
 import zlib
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from functools import partial
 from typing import Any, NamedTuple
 
 from datafeeds.clock import SHANGHAI, utcnow
 from datafeeds.county import County
-from datafeeds.deadlines import DeadlinePolicy, add_working_days
+from datafeeds.deadlines import DeadlinePolicy, add_working_days, is_working_day, working_time_between
 from datafeeds.simcases import CaseFactory, SimCase
 from datafeeds.simnames import METHODS, PROGRESS_NOTES, RETURN_REASONS, TERMINATE_REASONS
 from datafeeds.simprofiles import (
@@ -42,6 +60,7 @@ from datafeeds.simprofiles import (
 )
 
 _DAY = 86400.0
+WARMUP_DAYS = 30.0  # simulated days before the backfill, so the history opens on a lived-in caseload
 _LEVELS = ("none", "normal", "yellow", "red")
 _METHODS = [m for m, _ in METHODS]
 _METHOD_CUM = list(itertools.accumulate(w for _, w in METHODS))
@@ -55,12 +74,16 @@ class SimEvent(NamedTuple):
     at: datetime
 
 
-_Raw = tuple[float, str, dict[str, Any], dict[str, float]]  # sim time, type, data, deadlines to map
+_Raw = tuple[float, str, dict[str, Any], dict[str, float], str]  # sim time, type, data, deadlines to map, case
 _Handler = Callable[[float, Any, Any], None]
 
 
 def _dt(t: float) -> datetime:
     return datetime.fromtimestamp(t, UTC)
+
+
+def _same(t: float) -> float:
+    return t
 
 
 class Simulator:
@@ -76,10 +99,14 @@ class Simulator:
         start: datetime | None = None,
         source: str = "simulator",
         policy: DeadlinePolicy | None = None,
+        threshold_cards: bool = False,
     ) -> None:
         if speedup <= 0 or cases_per_day <= 0:
             raise ValueError("speedup and cases_per_day must be positive")
         self.county = county
+        # Yellow and red cards for passed deadlines are the ingest's job (datafeeds/supervision.py); the
+        # simulator sends them itself only for an ingest that does not (ZHONGSHU_AUTO_SUPERVISION=false).
+        self.threshold_cards = threshold_cards
         self.seed = seed
         self.cases_per_day = cases_per_day
         self.speedup = speedup
@@ -94,6 +121,7 @@ class Simulator:
         self._pending: list[_Raw] = []
         self._started = False
         self._day_counts: dict[int, int] = {}
+        self._cases: dict[str, SimCase] = {}  # cases that may still get events, by number
         # A run tag keeps case numbers of two runs (other seed or start) apart in one database.
         tag = zlib.crc32(f"{seed}|{self._s0}".encode())
         self._tag = chr(65 + tag % 26) + chr(65 + (tag // 26) % 26)
@@ -120,15 +148,100 @@ class Simulator:
         return now + (t - t0) / self.speedup
 
     def _stamp(self, t: float) -> float:
-        return t if t <= self._s0 else self._s0 + (t - self._s0) / self.speedup
+        return t if t <= self._s0 else self._lapsed(t)
+
+    def _lapsed(self, t: float) -> float:
+        # The time-lapse, extended back before `start` for cases that live in it from an earlier assignment.
+        return self._s0 + (t - self._s0) / self.speedup
+
+    def _unlapsed(self, w: float) -> float:
+        return self._s0 + (w - self._s0) * self.speedup
+
+    def _unstamp(self, w: float) -> float:
+        # The simulated moment whose stamp is wall moment w (the inverse of `_stamp`).
+        return w if w <= self._s0 else self._unlapsed(w)
+
+    def _local_day(self, t: float) -> tuple[bool, float]:
+        """Return whether epoch seconds t fall on a working day (policy time zone) and when that day ends."""
+        tz = self.policy.tz
+        day = datetime.fromtimestamp(t, tz).date()
+        end = datetime.combine(day + timedelta(days=1), time(), tzinfo=tz).timestamp()
+        return is_working_day(day), end
+
+    def _deadline(self, t: float, days: float) -> float:
+        """Return the simulated moment `days` working days after simulated moment t, as the wall will count it.
+
+        In the history (and without a time-lapse) the two calendars are one. After `start` a second counts only
+        when it falls in a working day both of the simulation and of the wall (see the module's docstring).
+        """
+        if t <= self._s0 or self.speedup == 1:
+            return add_working_days(_dt(t), days, self.policy.tz).timestamp()
+        remaining = days * _DAY
+        while True:
+            wall_working, wall_end = self._local_day(self._stamp(t))
+            end = self._unlapsed(wall_end)
+            if wall_working:  # a real day off passes in one step, however many simulated days it holds
+                sim_working, sim_end = self._local_day(t)
+                end = min(end, sim_end)
+                if sim_working:
+                    if remaining <= end - t:
+                        return t + remaining
+                    remaining -= end - t
+            t = end
 
     # --- public generation --------------------------------------------------------------------
-    def backfill(self, days: float) -> list[SimEvent]:
-        """Return the history of the `days` before `start`, stamped in the past; call before anything else."""
+    def backfill(self, days: float, warmup_days: float = WARMUP_DAYS) -> list[SimEvent]:
+        """Return the history of the `days` before `start`, stamped in the past; call before anything else.
+
+        The county is simulated from `warmup_days` earlier still, so the history opens on a lived-in caseload:
+        cases still going when the `days` begin come with their earlier events too, stamped when they
+        happened, and long cases can be 临期 or 超期 from the first minute, as on a real county's wall.
+        Cases still open at `start` go on in the time-lapse from their current assignment (module docstring).
+        The events come in order of their stamps.
+        """
         if self._started:
             raise RuntimeError("backfill must come before any other generated event")
-        self._begin(self._s0 - days * _DAY)
-        return self.events_until(self.start)
+        if days < 0 or warmup_days < 0:
+            raise ValueError("days and warmup_days must not be negative")
+        window = self._s0 - days * _DAY
+        self._begin(window - warmup_days * _DAY)
+        self._run_until(self._s0)
+        raws, self._out = self._out, []
+        going = {r[4] for r in raws if r[0] >= window} | set(self._cases)
+        lapse = self._enter_live()
+        events = [self._finish(r, self._lapsed if r[1].startswith("case.") and r[0] >= lapse.get(r[4], math.inf)
+                               else _same)
+                  for r in raws if r[0] >= window or r[4] in going]
+        events.sort(key=lambda e: e.at)
+        return events
+
+    def _enter_live(self) -> dict[str, float]:
+        """Settle the cases open at `start`; return those that live in the time-lapse and since when (sim time).
+
+        A case whose current assignment the wall can read in the time-lapse (working time all through its
+        window) is stamped in it from that assignment on. Any other keeps its real stamps and real deadlines,
+        and its timers move to the simulated moments those deadlines stand for.
+        """
+        lapse: dict[str, float] = {}
+        s0 = self._s0
+        if self.speedup == 1:  # no time-lapse: the wall reads every deadline as it is
+            return lapse
+        for case in self._cases.values():
+            if case.done or case.gen == 0 or not case.assigned_at:
+                continue
+            a, d = self._lapsed(case.assigned_at), self._lapsed(case.resolve_due)
+            if working_time_between(_dt(a), _dt(d), self.policy.tz).total_seconds() >= d - a - 1.0:
+                lapse[case.no] = case.assigned_at
+                continue
+            case.sign_due, case.sign_red = self._unstamp(case.sign_due), self._unstamp(case.sign_red)
+            case.resolve_due, case.resolve_red = self._unstamp(case.resolve_due), self._unstamp(case.resolve_red)
+            if case.window_gen == case.gen:
+                case.due_gen += 1
+                gens = (case.gen, case.due_gen)
+                if not case.signed:
+                    self._push(max(case.sign_due, s0), self._supervise, case, (*gens, 2, "sign"))
+                self._push(max(case.resolve_due, s0), self._supervise, case, (*gens, 2, "resolve"))
+        return lapse
 
     def events_until(self, sim_t: datetime) -> list[SimEvent]:
         """Return every event up to simulated time `sim_t` (inclusive), in order, with mapped stamps."""
@@ -176,11 +289,12 @@ class Simulator:
         while q and q[0][0] <= limit:
             self._step()
 
-    def _emit(self, t: float, type_: str, data: dict[str, Any], dues: dict[str, float] | None = None) -> None:
-        self._out.append((t, type_, data, dues or {}))
+    def _emit(self, t: float, type_: str, data: dict[str, Any], dues: dict[str, float] | None = None,
+              case: str | None = None) -> None:
+        self._out.append((t, type_, data, dues or {}, case or data["case_no"]))
 
     def _finish(self, raw: _Raw, mapper: Callable[[float], float]) -> SimEvent:
-        t, type_, data, dues = raw
+        t, type_, data, dues, _case = raw
         if dues:
             data = dict(data)
             for key, due in dues.items():
@@ -212,6 +326,7 @@ class Simulator:
     def _arrive(self, t: float, _case: Any, _arg: Any) -> None:
         self._push(self._next_arrival(t), self._arrive, None, None)
         case, data = self.factory.new(self._case_no(t), hour_of(t))
+        self._cases[case.no] = case
         self._emit(t, "case.registered", data)
         if case.alert_id:
             self._emit(t, "alert.raised", {
@@ -222,7 +337,7 @@ class Simulator:
         self._push(self._center(t, self.rng.uniform(10, 60), case.urgent), self._triage, case, None)
 
     def _clear_alert(self, t: float, case: SimCase, _arg: Any) -> None:
-        self._emit(t, "alert.cleared", {"alert_id": case.alert_id})
+        self._emit(t, "alert.cleared", {"alert_id": case.alert_id}, case=case.no)
 
     def _triage(self, t: float, case: SimCase, _arg: Any) -> None:
         dept = self._route(case, county_only=case.alert_id is not None)
@@ -245,18 +360,17 @@ class Simulator:
     def _assign(self, t: float, case: SimCase, dept: str) -> None:
         case.gen += 1
         case.due_gen += 1
+        case.window_gen = case.gen
         case.dept, case.signed, case.assigned_at = dept, False, t
         case.tried.append(dept)
         kind = self._kinds[dept]
         lim = self.policy.limits(kind, case.category, case.grade, tier="05" if kind == "township" else "04",
                                  complex_case=case.long_standing, mediation=dept == "sfj")
-        at = _dt(t)
-        tz = self.policy.tz
         case.allowed_days, case.red_extra_days = lim.resolve_days, lim.resolve_red - lim.resolve_days
-        case.sign_due = add_working_days(at, lim.sign_days, tz).timestamp()
-        case.sign_red = add_working_days(at, lim.sign_red, tz).timestamp()
-        case.resolve_due = add_working_days(at, lim.resolve_days, tz).timestamp()
-        case.resolve_red = add_working_days(at, lim.resolve_red, tz).timestamp()
+        case.sign_due = self._deadline(t, lim.sign_days)
+        case.sign_red = self._deadline(t, lim.sign_red)
+        case.resolve_due = self._deadline(t, lim.resolve_days)
+        case.resolve_red = self._deadline(t, lim.resolve_red)
         self._emit(t, "case.assigned", {"case_no": case.no, "department": dept},
                    {"sign_due": case.sign_due, "resolve_due": case.resolve_due})
         gens = (case.gen, case.due_gen)
@@ -281,7 +395,10 @@ class Simulator:
 
     def _supervise(self, t: float, case: SimCase, arg: tuple[int, int, int, str]) -> None:
         gen, due_gen, level, why = arg
-        if self._stale(case, gen) or case.due_gen != due_gen or (why == "sign" and case.signed):
+        if level > 1 and not self.threshold_cards:
+            return
+        # 加急督办 does not hang on a deadline; the others lapse when the deadline moves.
+        if self._stale(case, gen) or (level > 1 and case.due_gen != due_gen) or (why == "sign" and case.signed):
             return
         if level > case.level:
             case.level = level
@@ -346,9 +463,8 @@ class Simulator:
                                                  "status": "refused"})
                 return
             extra = 10.0 if case.allowed_days >= 10 else 5.0 if case.allowed_days >= 5 else 2.0
-            due = add_working_days(_dt(case.resolve_due), extra, self.policy.tz)
-            case.resolve_due = due.timestamp()
-            case.resolve_red = add_working_days(due, case.red_extra_days, self.policy.tz).timestamp()
+            case.resolve_due = self._deadline(case.resolve_due, extra)
+            case.resolve_red = self._deadline(case.resolve_due, case.red_extra_days)
             case.due_gen += 1
             self._emit(t, "case.extension",
                        {"case_no": case.no, "department": case.dept, "status": "granted"},
@@ -388,12 +504,14 @@ class Simulator:
         self._push(self._office(t, self.rng.uniform(1, 8)), self._close, case, None)
 
     def _close(self, t: float, case: SimCase, _arg: Any) -> None:
+        self._cases.pop(case.no, None)
         self._emit(t, "case.closed", {"case_no": case.no})
 
     def _refer(self, t: float, case: SimCase, gen: int) -> None:
         if self._stale(case, gen):
             return
         case.done = True
+        self._cases.pop(case.no, None)
         channel = REFER_CHANNEL.get(case.category[:2], "litigation")
         self._emit(t, "case.referred", {"case_no": case.no, "department": case.dept, "channel": channel,
                                         "note": "调解不成，引导当事人依法维权"})
@@ -402,5 +520,6 @@ class Simulator:
         if self._stale(case, gen):
             return
         case.done = True
+        self._cases.pop(case.no, None)
         self._emit(t, "case.terminated", {"case_no": case.no, "department": case.dept,
                                           "reason": self.rng.choice(TERMINATE_REASONS)})

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from datafeeds.deadlines import DeadlinePolicy, add_working_days, working_time_between
+from datafeeds.deadlines import DeadlinePolicy, scaled_deadline
 from datafeeds.wallstate import LiveCase
 
 AUTO_SOURCE = "zhongshu-clock"
@@ -42,9 +42,8 @@ def tier_of(kind: str) -> str:
     return "05" if kind == "township" else "04"
 
 
-def _scaled(start: datetime, due: datetime, factor: float, tz: ZoneInfo) -> datetime:
-    allowed = working_time_between(start, due, tz).total_seconds() / 86400.0
-    return add_working_days(start, max(allowed, 0.0) * factor, tz)
+def _red(start: datetime, due: datetime, factor: float, tz: ZoneInfo) -> datetime:
+    return max(due, scaled_deadline(start, due, factor, tz))  # red never comes before yellow
 
 
 def thresholds(case: LiveCase, policy: DeadlinePolicy, kind: str) -> list[Threshold]:
@@ -56,11 +55,11 @@ def thresholds(case: LiveCase, policy: DeadlinePolicy, kind: str) -> list[Thresh
     if case.signed_at is None and case.sign_due is not None:
         factor = lim.sign_red / lim.sign_days if lim.sign_days > 0 else lim.red_factor
         out.append(Threshold(case.sign_due, "yellow", "sign"))
-        out.append(Threshold(_scaled(case.assigned_at, case.sign_due, factor, policy.tz), "red", "sign"))
+        out.append(Threshold(_red(case.assigned_at, case.sign_due, factor, policy.tz), "red", "sign"))
     if case.resolve_due is not None:
         factor = lim.resolve_red / lim.resolve_days if lim.resolve_days > 0 else lim.red_factor
         out.append(Threshold(case.resolve_due, "yellow", "resolve"))
-        out.append(Threshold(_scaled(case.assigned_at, case.resolve_due, factor, policy.tz), "red", "resolve"))
+        out.append(Threshold(_red(case.assigned_at, case.resolve_due, factor, policy.tz), "red", "resolve"))
     return out
 
 

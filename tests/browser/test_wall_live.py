@@ -134,10 +134,13 @@ def test_a_case_turns_overdue_by_the_clock_alone(stack, browser: Browser, rclien
     expect(page.locator("#wall-c-open")).to_have_text("1", timeout=2_000)
     expect(overdue).to_have_text("0")
     expect(page.locator("#wall-c-supervised")).to_have_text("0 / 0")
-    offset[0] = timedelta(hours=7)  # no message arrives; only time passes
+    offset[0] = timedelta(hours=7)  # no case message arrives; only time passes
     expect(overdue).to_have_text("1", timeout=3_000)
-    # Never signed for, past twice its sign-for time and past its resolve deadline: the clock raised a red
-    # card (督办) too, which the warning list puts first.
+    expect(page.locator("#wall-c-supervised")).to_have_text("0 / 0")
+    # Cards wait until a feed confirms the time (its heartbeat): until then a late sign-for could still be
+    # on its way. Never signed for, past twice its sign-for time and past its resolve deadline: a red card
+    # (督办), which the warning list puts first.
+    pub.publish("heartbeat", {"interval_s": 10}, at=utcnow() + offset[0])
     expect(page.locator("#wall-c-supervised")).to_have_text("0 / 1", timeout=3_000)
     expect(page.locator('#wall-warnings li[data-case="T-1"]')).to_contain_text("红牌", timeout=3_000)
     expect(page.locator("#wall-ticker")).to_contain_text("督办")

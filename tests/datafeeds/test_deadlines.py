@@ -7,14 +7,13 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from datafeeds.clock import SHANGHAI
-from datafeeds.contract import Supervision
 from datafeeds.deadlines import (
     DeadlinePolicy,
     Limits,
     add_working_days,
     is_working_day,
     prewarn_at,
-    supervision_level,
+    scaled_deadline,
     working_time_between,
 )
 
@@ -127,20 +126,13 @@ def test_prewarning_fires_at_seventy_percent_of_the_working_time() -> None:
     assert DeadlinePolicy().deadlines(start, "functional", "0701", "04").prewarn == warn
 
 
-def test_supervision_levels_from_thresholds() -> None:
-    at = bj(2026, 11, 2, 9)
-    due = add_working_days(at, 5)  # Mon 11-09 09:00; default red at 10 working days: Mon 11-16
-    assert supervision_level(bj(2026, 11, 9, 8), at, due) is Supervision.NONE
-    assert supervision_level(bj(2026, 11, 9, 10), at, due) is Supervision.YELLOW
-    assert supervision_level(bj(2026, 11, 16, 8), at, due) is Supervision.YELLOW
-    assert supervision_level(bj(2026, 11, 16, 10), at, due) is Supervision.RED
-    red = add_working_days(at, 7)
-    assert supervision_level(bj(2026, 11, 11, 10), at, due, resolve_red=red) is Supervision.RED
-    sign_due, sign_red = add_working_days(at, 1), add_working_days(at, 2)
-    def level(now: datetime, signed_at: datetime | None = None) -> Supervision:
-        return supervision_level(now, at, due, sign_due=sign_due, sign_red=sign_red, signed_at=signed_at)
-
-    assert level(bj(2026, 11, 3, 8)) is Supervision.NONE
-    assert level(bj(2026, 11, 3, 10)) is Supervision.YELLOW
-    assert level(bj(2026, 11, 4, 10)) is Supervision.RED
-    assert level(bj(2026, 11, 4, 10), signed_at=bj(2026, 11, 2, 15)) is Supervision.NONE
+def test_a_deadline_inside_a_weekend_still_warns_between_assignment_and_deadline() -> None:
+    # A feed may set a deadline with no working time before it (Saturday 10:00 → Saturday 16:00): the
+    # pre-warning then takes 70 % of the calendar time, never the assignment moment itself.
+    at, due = bj(2026, 11, 28, 10), bj(2026, 11, 28, 16)
+    assert working_time_between(at, due) == timedelta(0)
+    assert prewarn_at(at, due) == at + (due - at) * 0.7
+    assert scaled_deadline(at, due, 2.0) == at + (due - at) * 2
+    # with working time in between, the working clock decides as before
+    monday = bj(2026, 11, 30, 10)
+    assert scaled_deadline(at, monday, 0.5) == bj(2026, 11, 30, 5)

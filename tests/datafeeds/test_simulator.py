@@ -13,10 +13,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis
+from sqlalchemy import Engine
 
+from datafeeds.apply import Applier, RawMessage
 from datafeeds.clock import SHANGHAI
-from datafeeds.contract import dumps, parse_event
+from datafeeds.contract import channel_for, dumps, parse_event
 from datafeeds.county import County, build_county, point_in_ring
+from datafeeds.deadlines import add_working_days, working_time_between
 from datafeeds.lifecycle import FINAL_STATES, next_state
 from datafeeds.publisher import Publisher
 from datafeeds.simnames import ORG_RESPONDENTS
@@ -24,6 +27,7 @@ from datafeeds.simrun import RunStats, run_simulation
 from datafeeds.simulator import SimEvent, Simulator
 
 START = datetime(2026, 10, 20, 0, 0, tzinfo=UTC)  # a Tuesday, 08:00 in Beijing
+SATURDAY = datetime(2026, 11, 28, 11, 35, tzinfo=UTC)  # 19:35 in Beijing, a weekend with no 调休
 
 
 @pytest.fixture(scope="module")
@@ -49,14 +53,14 @@ def _cases(events: list[SimEvent]) -> dict[str, list[SimEvent]]:
 def test_same_seed_same_stream_however_it_is_chunked(county_: County) -> None:
     a = Simulator(county_, seed=5, start=START, cases_per_day=300)
     b = Simulator(county_, seed=5, start=START, cases_per_day=300)
-    whole = a.backfill(2) + a.events_until(START + timedelta(hours=12))
-    pieces = b.backfill(2)
+    whole = a.backfill(2, warmup_days=5) + a.events_until(START + timedelta(hours=12))
+    pieces = b.backfill(2, warmup_days=5)
     for hour in range(1, 13):
         pieces += b.events_until(START + timedelta(hours=hour))
     assert len(whole) > 1000
     assert whole == pieces
     c = Simulator(county_, seed=6, start=START, cases_per_day=300)
-    other = c.backfill(2)
+    other = c.backfill(2, warmup_days=5)
     assert [e.data for e in other[:50]] != [e.data for e in whole[:50]]
 
 
@@ -92,7 +96,7 @@ def test_the_mix_has_returns_escalations_supervision_extensions_and_incidents(
     long_run: list[SimEvent],
 ) -> None:
     types = Counter(e.type for e in long_run)
-    registered = types["case.registered"]
+    registered = sum(1 for e in long_run if e.type == "case.registered" and e.at >= START - timedelta(days=21))
     assert 21 * 300 < registered < 22 * 450
     for needed in ("case.returned", "case.escalated", "case.supervised", "case.extension", "case.progress",
                    "case.visited", "case.closed", "case.referred", "case.terminated"):
@@ -100,7 +104,8 @@ def test_the_mix_has_returns_escalations_supervision_extensions_and_incidents(
     assert 0.02 < types["case.returned"] / registered < 0.09
     assert 0.005 < types["case.escalated"] / registered < 0.05
     levels = Counter(e.data["level"] for e in long_run if e.type == "case.supervised")
-    assert levels["yellow"] > 0 and levels["red"] > 0 and levels["normal"] > 0
+    # 加急督办 comes from people; yellow and red cards for passed deadlines are the ingest's to raise.
+    assert levels["normal"] > 0 and levels["yellow"] == levels["red"] == 0
     statuses = {e.data["status"] for e in long_run if e.type == "case.extension"}
     assert statuses == {"requested", "granted", "refused"}
     outcomes = Counter(e.data["outcome"] for e in long_run if e.type == "case.resolved")
@@ -169,7 +174,14 @@ def test_daily_rhythm_is_busy_mid_morning_and_quiet_before_dawn(long_run: list[S
 def test_backfill_is_in_the_past_and_open_cases_continue_live(county_: County) -> None:
     sim = Simulator(county_, seed=2, start=START, cases_per_day=200, speedup=60)
     history = sim.backfill(3)
-    assert history and all(START - timedelta(days=3) <= e.at <= START for e in history)
+    assert history and all(e.at <= START for e in history)
+    assert [e.at for e in history] == sorted(e.at for e in history)
+    # Before the three days come only cases still going when they begin: busy in the three days or still open.
+    cases = _cases(history)
+    earlier = {no for no, events in cases.items() if events[0].at < START - timedelta(days=3)}
+    assert earlier and all(cases[no][-1].at >= START - timedelta(days=3)
+                           or cases[no][-1].type not in ("case.closed", "case.referred", "case.terminated")
+                           for no in earlier)
     with pytest.raises(RuntimeError):
         sim.backfill(1)
     live = sim.events_until(START + timedelta(hours=6))
@@ -263,3 +275,64 @@ def test_live_run_sends_each_event_when_its_stamp_comes(
     assert result[0].heartbeats == 1 and result[0].live == len(lags) > 3
     assert min(lags) >= 0  # never stamped in the future
     assert statistics.median(lags) < 0.08  # sent when due, not at the next polling tick
+
+
+def _apply(applier: Applier, events: list[SimEvent], publisher: Publisher) -> None:
+    """Apply events as the ingest does, then its clock tick's 督办 cards."""
+    messages = [RawMessage(f"t:feed:{channel_for(e.type).value}", dumps(publisher.event(e.type, e.data, at=e.at))
+                           .encode()) for e in events]
+    for i in range(0, len(messages), 2000):
+        applier.apply(messages[i:i + 2000])
+    cards = applier.due_cards()
+    if cards:
+        applier.apply(cards)
+
+
+@pytest.mark.parametrize("start", [START + timedelta(hours=2), SATURDAY], ids=["tuesday", "saturday"])
+def test_the_demo_wall_shows_a_minority_of_open_cases_pre_warned_or_overdue(
+    county_: County, engine: Engine, rclient: redis.Redis, start: datetime
+) -> None:
+    """Seeded as `zhongshu demo` does (3 days of history, then the live run at speedup 30; half its cases a
+    day, to stay quick), the wall's own figures look like a county's: 临期 (past 70 % of the allowed working
+    time) and 超期 are a minority of the open cases, there are some of each, and 督办 cards are rarer still.
+    The compressed live clock once made most open cases 临期 at once."""
+    now = start
+    applier = Applier(engine, clock=lambda: now)
+    publisher = Publisher(rclient, prefix="unused", source="simulator")
+    sim = Simulator(county_, seed=1, cases_per_day=300, speedup=30, start=start)
+    _apply(applier, sim.backfill(3), publisher)
+    assert applier.rejected == 0
+    for live in (timedelta(0), timedelta(minutes=20), timedelta(hours=1)):
+        now = start + live
+        _apply(applier, sim.events_until(sim.sim_time_at(now)), publisher)
+        figures = applier.counters(now)
+        open_ = figures["open"]
+        assert open_ > 500, live
+        assert 0.02 * open_ < figures["warning"] < 0.2 * open_, (live, figures)
+        assert 0.01 * open_ < figures["overdue"] < 0.1 * open_, (live, figures)
+        assert figures["yellow"] < 0.15 * open_ and 0 < figures["red"] < 0.05 * open_, (live, figures)
+    assert applier.rejected == 0
+
+
+def test_the_simulator_sends_deadline_cards_only_when_asked(county_: County) -> None:
+    # For an ingest with automatic supervision turned off, the simulator raises yellow and red itself.
+    sim = Simulator(county_, seed=5, start=START, cases_per_day=400, threshold_cards=True)
+    levels = Counter(e.data["level"] for e in sim.backfill(10) if e.type == "case.supervised")
+    assert levels["yellow"] > 0 and levels["red"] > 0 and levels["normal"] > 0
+
+
+def test_live_deadlines_leave_the_wall_working_time_to_warn_in(county_: County) -> None:
+    # On a real weekend the wall's working clock stands still: a deadline there gives it nothing to take 70 % of.
+    sim = Simulator(county_, seed=3, cases_per_day=400, speedup=30, start=SATURDAY)
+    live = sim.events_until(SATURDAY + timedelta(days=2))
+    assigned = [e for e in live if e.type == "case.assigned"]
+    assert len(assigned) > 100
+    for e in assigned:
+        due = datetime.fromisoformat(e.data["resolve_due"])
+        assert working_time_between(e.at, due) > timedelta(0), e.data
+    # At speedup 1 the two calendars are one: the deadlines are the policy's (2, 5, 20 or 30 working days).
+    real = Simulator(county_, seed=3, cases_per_day=400, start=SATURDAY)
+    for e in real.events_until(SATURDAY + timedelta(days=2)):
+        if e.type == "case.assigned":
+            due = datetime.fromisoformat(e.data["resolve_due"])
+            assert due in {add_working_days(e.at, n) for n in (2, 5, 20, 30)}, e.data
