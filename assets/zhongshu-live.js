@@ -237,6 +237,22 @@
     }
   }
 
+  // 黄牌 / 红牌: each number in its card's colour, the slash small, so the pair fits its card at full size.
+  function setCards(id, yellow, red) {
+    var node = el(id);
+    if (!node) return;
+    var text = yellow + " / " + red;
+    if (node.getAttribute("data-value") === text) return;
+    node.setAttribute("data-value", text);
+    node.textContent = "";
+    [[String(yellow), "zs-card-yellow"], [" / ", "zs-card-sep"], [String(red), "zs-card-red"]].forEach(function (part) {
+      var span = document.createElement("span");
+      span.className = part[1];
+      span.textContent = part[0];
+      node.appendChild(span);
+    });
+  }
+
   function signed(n) {
     return (n > 0 ? "+" : n < 0 ? "\u2212" : "\u00b1") + Math.abs(n);
   }
@@ -251,7 +267,7 @@
       setPercent("wall-c-" + key, c[key]);
       setText("wall-c-" + key + "-sub", label("counter." + key + "_hint"));
     });
-    setText("wall-c-supervised", c.yellow + " / " + c.red);
+    setCards("wall-c-supervised", c.yellow, c.red);
     fitFigures();
     setText("wall-c-today_registered-sub", label("counter.vs_yesterday") + " " + signed(c.today_registered_delta));
     setText("wall-c-today_resolved-sub", label("counter.vs_yesterday") + " " + signed(c.today_resolved_delta));

@@ -3,7 +3,7 @@
  * one marker, not a redraw of every pin (a GeoJSON data swap re-renders the whole layer).
  * Where ordinary pins crowd they are clustered on a pixel grid at the map's zoom (the wall's view is fixed;
  * a new zoom after a re-fit rebuilds the grid): a cell holding CLUSTER_MIN or more of them shows one bubble
- * with their count, coloured by the worst risk inside. Cells are kept incrementally, so a delta touches
+ * with their count, coloured by the risk most of them share (a red ring when any is overdue). Cells are kept incrementally, so a delta touches
  * only the cells its pin leaves and enters; markers and bubbles of changed cells are redrawn at once when
  * quiet and at most every FLUSH_GAP_MS under load. Major cases are never clustered and sit in a pane above
  * everything else; a new pin pulses for a few seconds. With data-heat="township" on #wall-root, each
@@ -64,6 +64,17 @@
 
   // Sizes were chosen at 1080 px; a 2160 px wall gets pins and cells twice as large, read from as far away.
   function scale() { return Math.max(1, window.innerHeight / 1080); }
+
+  // A bubble takes the colour most of its cases share: overdue when at least a quarter are overdue,
+  // 临期 when at least a quarter are 临期 or worse, else normal. One overdue case among twenty would
+  // otherwise paint the bubble red, and a county-wide map of red bubbles tells the hall nothing; any
+  // overdue case inside still shows as a red ring (zs-alarm).
+  var BUBBLE_SHARE = 0.25;
+  function bubbleRisk(n, count) {
+    if (n[2] >= BUBBLE_SHARE * count) return RISKS[2];
+    if (n[1] + n[2] >= BUBBLE_SHARE * count) return RISKS[1];
+    return RISKS[0];
+  }
 
   function rank(risk) {
     var i = RISKS.indexOf(risk);
@@ -370,7 +381,8 @@
         cell.members.forEach(function (pin) { if (pin.marker) pins._undraw(pin, false); });
         cell.drawn = 0;
       }
-      var risk = RISKS[cell.n[2] ? 2 : cell.n[1] ? 1 : 0];
+      var risk = bubbleRisk(cell.n, count);
+      var alarm = cell.n[2] > 0;
       var label = String(count);
       var bx = cell.sx / count, by = cell.sy / count;
       var at = pins.map.unproject([bx, by], pins.grid.zoom);
@@ -379,11 +391,11 @@
       var size = Math.round(Math.max(28, 10 + 9.5 * label.length) * scale());
       if (!cell.bubble) {
         cell.bubble = L.marker(at, { pane: "zs-clusters", interactive: false, keyboard: false,
-                                     icon: pins._bubbleIcon(label, risk, size) }).addTo(pins.map);
+                                     icon: pins._bubbleIcon(label, risk, size, alarm) }).addTo(pins.map);
         pins.bubbles += 1;
       } else {
         if (size !== cell.size) {
-          cell.bubble.setIcon(pins._bubbleIcon(label, risk, size));
+          cell.bubble.setIcon(pins._bubbleIcon(label, risk, size, alarm));
         } else {
           var el = cell.bubble.getElement();
           if (el && label !== cell.label) el.textContent = label;
@@ -391,17 +403,20 @@
             el.classList.remove("zs-risk-" + cell.risk);
             el.classList.add("zs-risk-" + risk);
           }
+          if (el && alarm !== cell.alarm) el.classList.toggle("zs-alarm", alarm);
         }
         if (Math.abs(bx - cell.bx) > 0.5 || Math.abs(by - cell.by) > 0.5) cell.bubble.setLatLng(at);
       }
       cell.label = label;
       cell.risk = risk;
+      cell.alarm = alarm;
       cell.size = size;
       cell.bx = bx;
       cell.by = by;
     },
-    _bubbleIcon: function (label, risk, size) {
-      return L.divIcon({ className: "zs-cluster zs-risk-" + risk, html: label, iconSize: [size, size] });
+    _bubbleIcon: function (label, risk, size, alarm) {
+      return L.divIcon({ className: "zs-cluster zs-risk-" + risk + (alarm ? " zs-alarm" : ""), html: label,
+                         iconSize: [size, size] });
     },
 
     // ---- heat by township --------------------------------------------------------------------------

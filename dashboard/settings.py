@@ -83,7 +83,9 @@ class Settings(BaseSettings):
     sim_seed: int = Field(1, description="Seed of the simulator (same seed, same stream)")
     sim_cases_per_day: float = Field(600.0, description="Cases per simulated day the simulator registers")
     sim_speedup: float = Field(30.0, description="Simulated seconds per real second in the live phase")
-    sim_backfill_days: int = Field(3, description="Days of history the simulator publishes first")
+    sim_backfill_days: int = Field(
+        30, description="Days of history the simulator publishes first (cases still open then come with their past)"
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -63,9 +63,14 @@ def test_crowded_pins_become_one_bubble_and_a_major_case_stays_on_top(stack, bro
     m, b = major.evaluate(BOX), bubble.evaluate(BOX)
     assert m[0] < b[2] and b[0] < m[2] and m[1] < b[3] and b[1] < m[3], (m, b)
 
-    # A red card inside the crowd colours the bubble by its worst case, in place.
+    # A red card inside the crowd rings the bubble red, in place; when a quarter of its cases are red it
+    # turns red itself.
     page.evaluate("window.__zsBubble = document.querySelector('.zs-cluster')")
+    expect(bubble).not_to_have_class(re.compile(r"\bzs-alarm\b"))
     pub.publish("case.supervised", {"case_no": "C-4", "level": "red"})
+    expect(bubble).to_have_class(re.compile(r"\bzs-alarm\b"), timeout=2_000)
+    expect(bubble).to_have_class(re.compile(r"\bzs-risk-normal\b"))
+    pub.publish_many([pub.event("case.supervised", {"case_no": f"C-{n}", "level": "red"}) for n in (5, 6)])
     expect(bubble).to_have_class(re.compile(r"\bzs-risk-overdue\b"), timeout=2_000)
     expect(bubble).to_have_text("12")
     assert page.evaluate("window.__zsBubble === document.querySelector('.zs-cluster')")
