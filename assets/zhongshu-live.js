@@ -116,7 +116,7 @@
     if (live.syncing) return;
     live.syncing = true;
     live.stats.resyncs += 1;
-    var url = "/api/snapshot?names=1&lang=" + encodeURIComponent(live.lang);
+    var url = "/api/snapshot?names=1&lang=" + encodeURIComponent(live.lang) + "&why=" + encodeURIComponent(why);
     fetch(url, { cache: "no-store", credentials: "same-origin" })
       .then(function (r) {
         if (!r.ok) throw new Error("snapshot " + r.status);

@@ -2,24 +2,37 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
+from sqlalchemy.exc import SQLAlchemyError
 
+from dashboard.metrics import get_metrics
 from dashboard.state import get_state
-from datafeeds import queries
+from datafeeds import deadletters, queries
 from datafeeds.clock import local_day, utcnow
 from layouts.i18n import pick_lang
 
+log = logging.getLogger(__name__)
+
 blueprint = Blueprint("api", __name__)
 
+# The ingest marks itself alive every 5 s (its status interval); four missed marks mean it is gone.
 ALIVE_WITHIN = timedelta(seconds=20)
+
+
+def ingest_alive(alive_at: datetime | None, now: datetime) -> bool:
+    """Say whether the ingest's last alive mark is recent enough."""
+    return alive_at is not None and now - alive_at < ALIVE_WITHIN
 
 
 @blueprint.get("/api/snapshot")
 def snapshot() -> Response:
     """Return the wall's whole state at one global seq (the browser's starting point and resync)."""
     state = get_state()
+    get_metrics().snapshot_requested(request.args.get("why"))
     snap = queries.snapshot(state.engine, utcnow(), tz=state.tz, ticker_size=state.settings.ticker_size)
     if request.args.get("names"):
         snap["names"] = queries.names(state.engine, pick_lang(request.args.get("lang"), state.settings.lang))
@@ -44,25 +57,41 @@ def duty() -> Response:
 
 @blueprint.get("/healthz")
 def healthz() -> tuple[Response, int]:
-    """Return whether the ingest is alive, the last event time and seq, and the message counts."""
+    """Say whether a load balancer should send walls to this web process.
+
+    200 when this process reads the store and the ingest is alive; 503 otherwise. `status` says which:
+    `ok`, `degraded` (the store answers, the ingest has not marked itself alive for 20 s: walls would show
+    a frozen picture) or `unavailable` (this process cannot read the store: no snapshot can be served).
+    The body always has the same fields; what could not be read is null.
+    """
     state = get_state()
-    h = queries.health(state.engine)
-    alive_at: datetime | None = h["alive_at"]
-    alive = alive_at is not None and utcnow() - alive_at < ALIVE_WITHIN
+    try:
+        h: dict[str, Any] = queries.health(state.engine)
+        hostile = deadletters.summary(state.engine)  # rejections by reason, dead letters, outside the county
+        store_ok = True
+    except SQLAlchemyError as exc:
+        log.warning("healthz: the store did not answer: %s", exc)
+        h = dict.fromkeys(("alive_at", "last_event_at", "last_heartbeat_at", "seq", "accepted", "rejected",
+                           "duplicates"))
+        hostile = dict.fromkeys(("rejected_by_reason", "dead_letters", "outside_county"))
+        store_ok = False
+    alive = ingest_alive(h["alive_at"], utcnow())
     body = {
-        "status": "ok" if alive else "degraded",
+        "status": "ok" if store_ok and alive else "degraded" if store_ok else "unavailable",
+        "store_ok": store_ok,
         "ingest_alive": alive,
-        "ingest_alive_at": _iso(alive_at),
+        "ingest_alive_at": _iso(h["alive_at"]),
         "last_event_at": _iso(h["last_event_at"]),
         "last_heartbeat_at": _iso(h["last_heartbeat_at"]),
         "last_seq": h["seq"],
         "accepted": h["accepted"],
         "rejected": h["rejected"],
         "duplicates": h["duplicates"],
+        **hostile,
     }
     response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"
-    return response, 200 if alive else 503
+    return response, 200 if store_ok and alive else 503
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -10,7 +10,7 @@ from flask import Flask
 from flask_socketio import SocketIO
 
 from callbacks import router
-from dashboard import api, realtime
+from dashboard import api, metrics, realtime
 from dashboard.embedded import resolve_redis_url
 from dashboard.settings import Settings
 from dashboard.state import AppState
@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.layout = shell.layout
     router.register(app, state)
     server.register_blueprint(api.blueprint)
+    web_metrics = metrics.install(server, state)
 
     socketio = SocketIO(
         server,
@@ -57,6 +58,6 @@ def create_app(settings: Settings | None = None) -> Flask:
         logger=False,
         engineio_logger=False,
     )
-    realtime.register(socketio)
+    realtime.register(socketio, web_metrics)
     server.extensions["dash"] = app
     return server

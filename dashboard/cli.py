@@ -1,4 +1,4 @@
-"""The `zhongshu` command: serve, ingest, simulate, publish, demo and the schema tools."""
+"""The `zhongshu` command: serve, ingest, simulate, publish, demo, the schema and dead-letter tools."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from dashboard import deadletter_cli
 from dashboard.settings import Settings
 
 
@@ -111,14 +112,25 @@ def build_parser() -> argparse.ArgumentParser:
     sch.add_argument("--out", default="docs", help="folder to write into (default docs)")
     sch.set_defaults(func=cmd_schema)
     sub.add_parser("demo", help=cmd_demo.__doc__).set_defaults(func=cmd_demo)
+    deadletter_cli.add_parser(sub)
     return parser
+
+
+def _configure_logging(level: int) -> None:
+    """Log as text, or as JSON lines when ZHONGSHU_LOG_FORMAT (or the TOML file) says `json`."""
+    from dashboard.logs import configure_logging
+
+    try:
+        fmt = _settings().log_format
+    except (ValueError, OSError):  # a bad setting or TOML file: the command itself reports it
+        fmt = "text"
+    configure_logging(level, fmt)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the zhongshu command line."""
     args: Any = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _configure_logging(logging.DEBUG if args.verbose else logging.INFO)
     try:
         return int(args.func(args))
     except KeyboardInterrupt:

@@ -48,13 +48,18 @@ class EmbeddedRedis:
         self.proc: subprocess.Popen[bytes] | None = None
         self.url = ""
 
-    def start(self, timeout: float = 10.0) -> str:
-        """Start the server and return its URL once it answers."""
+    def start(self, timeout: float = 10.0, *, port: int | None = None, durable: bool = False) -> str:
+        """Start the server and return its URL once it answers.
+
+        `port` reuses a port (a restart); `durable` keeps an append-only file synced on every write, so the
+        feed log survives the server being killed.
+        """
         self.dir.mkdir(parents=True, exist_ok=True)
-        port = _free_port()
+        port = port or _free_port()
+        persistence = ["--appendonly", "yes", "--appendfsync", "always"] if durable else ["--appendonly", "no"]
         self.proc = subprocess.Popen(
             [redis_binary(), "--port", str(port), "--bind", "127.0.0.1", "--dir", str(self.dir),
-             "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning",
+             "--save", "", *persistence, "--daemonize", "no", "--loglevel", "warning",
              "--logfile", str(self.dir / "redis.log")],
             stdin=subprocess.DEVNULL,
         )
@@ -66,6 +71,12 @@ class EmbeddedRedis:
             time.sleep(0.05)
         (self.dir.parent / STATE_FILE).write_text(json.dumps({"url": self.url, "pid": self.proc.pid}))
         return self.url
+
+    def kill(self) -> None:
+        """Kill the server at once (SIGKILL), as a crash would."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
 
     def stop(self) -> None:
         """Stop the server and forget it."""

@@ -9,7 +9,8 @@ import redis
 
 from dashboard.embedded import resolve_redis_url
 from dashboard.settings import Settings
-from datafeeds.contract import ContractError, Envelope, channel_for, channel_name, dumps, parse_event
+from datafeeds.contract import ContractError, Envelope, parse_event
+from datafeeds.publisher import Publisher
 
 
 def split_messages(text: str) -> list[str]:
@@ -50,10 +51,12 @@ def publish_text(settings: Settings, text: str, *, out: TextIO, err: TextIO) -> 
             print(f"zhongshu publish: {line}", file=err)
         print(f"zhongshu publish: nothing published ({len(errors)} of {len(messages)} invalid)", file=err)
         return 1
-    client = redis.Redis.from_url(resolve_redis_url(settings))
-    pipe = client.pipeline(transaction=False)
-    for event in events:
-        pipe.publish(channel_name(settings.feed_prefix, channel_for(event.type)), dumps(event))
-    receivers = pipe.execute()
-    print(f"published {len(events)} message(s); {min(receivers)} subscriber(s) listening", file=out)
+    publisher = Publisher(redis.Redis.from_url(resolve_redis_url(settings)), prefix=settings.feed_prefix,
+                          stream_maxlen=settings.stream_maxlen)
+    publisher.publish_many(events)
+    if not publisher.flush(timeout=10):
+        print(f"zhongshu publish: Redis did not answer; {publisher.pending} of {len(events)} message(s) not sent",
+              file=err)
+        return 1
+    print(f"published {len(events)} message(s) to {publisher.stream} and the feed channels", file=out)
     return 0

@@ -6,6 +6,7 @@ import logging
 import signal
 import threading
 import tomllib
+from datetime import timedelta
 from types import FrameType
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,6 +19,7 @@ from datafeeds.apply import Applier
 from datafeeds.county import County, build_county, load_county
 from datafeeds.db import make_engine, make_sessionmaker, migrate
 from datafeeds.deadlines import DeadlinePolicy
+from datafeeds.guard import FeedLimits
 from datafeeds.ingest import Ingest, SocketIOEmitter
 
 log = logging.getLogger(__name__)
@@ -71,17 +73,25 @@ def deadline_policy(settings: Settings) -> DeadlinePolicy:
     return DeadlinePolicy.from_config({"tz": settings.timezone, **config})
 
 
+def feed_limits(settings: Settings) -> FeedLimits:
+    """Return the bounds feed messages must keep, from the settings."""
+    return FeedLimits(max_bytes=settings.feed_max_bytes,
+                      max_future=timedelta(seconds=settings.feed_max_future_seconds),
+                      max_age=timedelta(days=settings.feed_max_age_days))
+
+
 def build_ingest(settings: Settings, redis_url: str) -> Ingest:
     """Return a ready ingest for the settings (schema migrated, state loaded)."""
     engine = make_engine(settings.db_url)
     migrate(engine)
     tz = ZoneInfo(settings.timezone)
     applier = Applier(engine, tz=tz, ticker_size=settings.ticker_size, deadlines=deadline_policy(settings),
-                      auto_cards=settings.auto_supervision, prefix=settings.feed_prefix)
+                      auto_cards=settings.auto_supervision, prefix=settings.feed_prefix,
+                      limits=feed_limits(settings), dead_letter_max=settings.dead_letter_max)
     emitter = SocketIOEmitter(redis_url, settings.socketio_channel)
     return Ingest(applier, redis.Redis.from_url(redis_url), prefix=settings.feed_prefix, emitter=emitter,
                   batch_max=settings.ingest_batch_max, emit_rate=settings.emit_rate,
-                  league_every=settings.league_seconds)
+                  league_every=settings.league_seconds, metrics_every=settings.metrics_seconds)
 
 
 def ingest(settings: Settings) -> None:
@@ -108,6 +118,6 @@ def simulate(settings: Settings, *, seed: int | None = None, cases_per_day: floa
                     speedup=speedup or settings.sim_speedup)
     stop = threading.Event()
     _stop_on_signals(stop)
-    publisher = Publisher(client, prefix=settings.feed_prefix, source="simulator")
+    publisher = Publisher(client, prefix=settings.feed_prefix, source="simulator", stream_maxlen=settings.stream_maxlen)
     run_simulation(sim, publisher, backfill_days=settings.sim_backfill_days if backfill_days is None else backfill_days,
             rate=rate, duration=duration, stop_event=stop)

@@ -44,8 +44,23 @@ class Settings(BaseSettings):
         30.0, description="Seconds without an event or heartbeat before the wall warns 数据中断"
     )
     ingest_batch_max: int = Field(2000, description="Most events the ingest applies in one transaction")
+    feed_max_bytes: int = Field(
+        1_048_576, ge=1024, description="Longest feed message the ingest decodes; longer ones are dead-lettered unread"
+    )
+    feed_max_future_seconds: float = Field(
+        600.0, ge=0, description="How far past the ingest's clock a message's `at` may lie before it is refused"
+    )
+    feed_max_age_days: float = Field(
+        730.0, gt=0, description="How old a message's `at` may be before it is refused (raise it to load older history)"
+    )
+    dead_letter_max: int = Field(
+        10_000, ge=1, description="Dead letters kept (each at most 64 KiB of raw); the oldest are pruned and counted"
+    )
     emit_rate: float = Field(
         50.0, description="Delta batches per second the ingest may emit before it coalesces them"
+    )
+    stream_maxlen: int = Field(
+        100_000, ge=1000, description="Entries the feed log (a Redis Stream the ingest replays gaps from) keeps"
     )
     ticker_size: int = Field(40, description="Events kept in the wall's ticker")
     duty_roster: Path | None = Field(
@@ -79,6 +94,12 @@ class Settings(BaseSettings):
     )
     wall_rotation_seconds: float = Field(
         30.0, ge=3.0, description="Seconds each rotation page stays on the wall; an alert on screen pauses rotation"
+    )
+    metrics_seconds: float = Field(
+        5.0, gt=0, description="How often the ingest writes its metrics to Redis for the web's `/metrics`"
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text", description="Log lines as human text, or `json`: one JSON object per line for a log collector"
     )
     sim_seed: int = Field(1, description="Seed of the simulator (same seed, same stream)")
     sim_cases_per_day: float = Field(600.0, description="Cases per simulated day the simulator registers")

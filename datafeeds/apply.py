@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,7 +19,9 @@ from datafeeds.batchwrite import Batch, write_batch
 from datafeeds.bulk import Bulk
 from datafeeds.clock import SHANGHAI, local_day, utcnow
 from datafeeds.contract import Channel, ContractError, Envelope, channel_name, parse_event
+from datafeeds.deadletters import DEFAULT_MAX_ROWS, OUTSIDE, DeadLetterStore, add_counters
 from datafeeds.deadlines import DeadlinePolicy
+from datafeeds.guard import CountyShape, FeedLimits, check_times
 from datafeeds.lifecycle import LIVE_STATES, TRANSITIONS, TransitionError, next_state
 from datafeeds.livecounts import LiveCounts
 from datafeeds.models import (
@@ -25,7 +29,6 @@ from datafeeds.models import (
     Assignment,
     Case,
     CaseEvent,
-    DeadLetter,
     Department,
     IngestState,
     Place,
@@ -59,7 +62,27 @@ from datafeeds.wallstate import (
 
 log = logging.getLogger(__name__)
 
-FUTURE_TOLERANCE = timedelta(minutes=10)
+FUTURE_TOLERANCE = FeedLimits().max_future  # the default; the ingest's bounds are `Applier.limits`
+
+
+class RecentIds:
+    """The last `size` event ids seen, in memory: replay from the feed log skips them without asking the store."""
+
+    def __init__(self, size: int = 200_000) -> None:
+        self.size = size
+        self._ids: dict[str, None] = {}
+
+    def add_all(self, ids: Iterable[str]) -> None:
+        """Remember ids, forgetting the oldest beyond the size."""
+        for i in ids:
+            self._ids[i] = None
+        extra = len(self._ids) - self.size
+        if extra > 0:
+            for old in list(itertools.islice(self._ids, extra)):
+                del self._ids[old]
+
+    def __contains__(self, event_id: object) -> bool:
+        return event_id in self._ids
 
 
 class Rejected(Exception):
@@ -76,14 +99,18 @@ class Applier:
 
     def __init__(self, engine: Engine, *, tz: ZoneInfo = SHANGHAI, ticker_size: int = 40,
                  deadlines: DeadlinePolicy | None = None, clock: Callable[[], datetime] = utcnow,
-                 auto_cards: bool = True, prefix: str = "zhongshu") -> None:
+                 auto_cards: bool = True, prefix: str = "zhongshu", limits: FeedLimits | None = None,
+                 dead_letter_max: int = DEFAULT_MAX_ROWS) -> None:
         self.engine = engine
+        self.limits = limits or FeedLimits()
+        self.dead_letters = DeadLetterStore(dead_letter_max)
         self.auto_cards = auto_cards
         self.cards_channel = channel_name(prefix, Channel.CASES)
         self.tz = tz
         self.ticker_size = ticker_size
         self.deadlines = deadlines or DeadlinePolicy(tz=tz)
         self.clock = clock
+        self.rejections: Counter[str] = Counter()  # dead letters by reason since this process started
         self.sensitive = frozenset(c.code for c in categories.all_categories() if c.sensitive)
         self.known_categories = frozenset(c.code for c in categories.all_categories())
         self.load()
@@ -91,10 +118,12 @@ class Applier:
     # ---- loading -------------------------------------------------------------------------------------
     def load(self) -> None:
         """(Re)load everything the ingest keeps in memory from the store."""
+        self.recent_ids = RecentIds()  # a failed batch may have noted ids it never stored
         with Session(self.engine) as conn:
-            places = conn.execute(select(Place.code, Place.tier, Place.lat, Place.lon)).all()
+            places = conn.execute(select(Place.code, Place.tier, Place.lat, Place.lon, Place.polygon)).all()
             self.townships = {p.code for p in places if p.tier == "05"}
             self.villages = {p.code for p in places if p.tier == "06"}
+            self.county_shape = CountyShape.from_places((p.tier, p.polygon) for p in places)
             self.centroids = {p.code: (p.lat, p.lon) for p in places}
             self.departments = {d.code: d.kind for d in conn.execute(select(Department.code, Department.kind))}
             state = conn.execute(select(IngestState).where(IngestState.id == 1)).first()
@@ -194,11 +223,15 @@ class Applier:
 
     def _dead_letter_alone(self, msg: RawMessage, reason: str) -> None:
         now = self.clock()
-        with self.engine.begin() as conn:
-            conn.execute(insert(DeadLetter), [dead_row(msg, reason, "failed in the store", None, now)])
-            conn.execute(update(IngestState).where(IngestState.id == 1)
-                         .values(rejected=IngestState.rejected + 1))
+        try:
+            with self.engine.begin() as conn:
+                self.dead_letters.store(conn, [dead_row(msg, reason, "failed in the store", peek_id(msg.data), now)])
+                conn.execute(update(IngestState).where(IngestState.id == 1)
+                             .values(rejected=IngestState.rejected + 1))
+        except Exception:  # the store is down or refuses even the letter: count it here, never stop the ingest
+            log.exception("could not store the dead letter of a message on %s", msg.channel)
         self.rejected += 1
+        self.rejections[reason] += 1
 
     def _apply(self, messages: Sequence[RawMessage]) -> dict[str, Any] | None:
         now = self.clock()
@@ -206,14 +239,15 @@ class Applier:
         parsed: list[tuple[RawMessage, Envelope]] = []
         for msg in messages:
             try:
-                event = parse_event(msg.data)
-                if event.at > now + FUTURE_TOLERANCE:
-                    raise ContractError("future_timestamp", f"at {event.at.isoformat()} is in the future")
+                event = parse_event(msg.data, max_bytes=self.limits.max_bytes, max_depth=self.limits.max_depth)
+                check_times(event, now, self.limits)
             except ContractError as exc:
-                batch.dead.append(dead_row(msg, exc.reason, exc.detail, peek_id(msg.data), now))
+                event_id = None if exc.reason == "too_large" else peek_id(msg.data)
+                batch.dead.append(dead_row(msg, exc.reason, exc.detail, event_id, now))
                 continue
             parsed.append((msg, event))
         seen = self._already_stored([e.id for _, e in parsed])
+        self.recent_ids.add_all(seen)
         batch.existing_cases = self._existing_cases(
             [e.data.case_no for _, e in parsed if e.type == "case.registered"])
         prev_seq = self.seq
@@ -228,16 +262,24 @@ class Applier:
                 batch.dead.append(dead_row(msg, exc.reason, exc.detail, event.id, now))
                 continue
             batch.accepted += 1
+            self.recent_ids.add_all((event.id,))
             if event.source != AUTO_SOURCE:
                 at = min(event.at, now)
                 self.watermark = at if self.watermark is None else max(self.watermark, at)
         self._write(batch, now)
         self.accepted += batch.accepted
         self.rejected += len(batch.dead)
+        self.rejections.update(row["reason"] for row in batch.dead)
         self.duplicates += batch.duplicates
         if self.seq == prev_seq:
             return None
         return self._delta(batch, prev_seq, now)
+
+    def known_ids(self, ids: list[str]) -> set[str]:
+        """Return which of these event ids were applied before (recent ones from memory, else the store)."""
+        known = {i for i in ids if i in self.recent_ids}
+        rest = [i for i in ids if i not in known]
+        return known | self._already_stored(rest) if rest else known
 
     def _already_stored(self, ids: list[str]) -> set[str]:
         if not ids:
@@ -262,9 +304,7 @@ class Applier:
             if found is None:
                 raise Rejected("unknown_case", f"no live case {data.case_no}")
             case = found
-            dept = getattr(data, "department", None)
-            if dept is not None and dept not in self.departments:
-                raise Rejected("unknown_department", f"unknown department {dept}")
+            self._check_codes(data)
             from_state = case.state
             try:
                 to_state = next_state(type_, case.state)
@@ -296,19 +336,28 @@ class Applier:
             raise Rejected("unknown_place", f"unknown township {d.township}")
         if d.village is not None and d.village not in self.villages:
             raise Rejected("unknown_place", f"unknown village {d.village}")
-        if d.category not in self.known_categories:
-            raise Rejected("unknown_category", f"unknown category {d.category}")
+        self._check_codes(d)
         case = LiveCase(
             id=self.next_case_id, case_no=d.case_no, state="registered", category=d.category,
             grade=d.grade, scale=d.scale, is_group=d.group, urgent=d.urgent, township=d.township,
             village=d.village, lat=d.lat, lon=d.lon, registered_at=event.at,
+            outside=self.county_shape.outside(d.lat, d.lon),
         )
         self.next_case_id += 1
         self.live[case.case_no] = case
         batch.new_cases[case.case_no] = case
-        self._pending_rows[case.case_no] = case_static_row(event)
+        self._pending_rows[case.case_no] = {**case_static_row(event), "outside_county": case.outside}
         self._day(batch, event.at).registered += 1
         return case
+
+    def _check_codes(self, data: Any) -> None:
+        """Refuse a department or category code the store does not know."""
+        dept = getattr(data, "department", None)
+        if dept is not None and dept not in self.departments:
+            raise Rejected("unknown_department", f"unknown department {dept}")
+        category = getattr(data, "category", None)
+        if category is not None and category not in self.known_categories:
+            raise Rejected("unknown_category", f"unknown category {category}")
 
     def _existing_cases(self, case_nos: list[str]) -> set[str]:
         if not case_nos:
@@ -401,6 +450,7 @@ class Applier:
         if event.type == "alert.raised":
             if d.township is not None and d.township not in self.townships:
                 raise Rejected("unknown_place", f"unknown township {d.township}")
+            self._check_codes(d)
             self.seq += 1
             row = {"alert_id": d.alert_id, "level": d.level, "title": d.title, "township_code": d.township,
                    "case_no": d.case_no, "category": d.category, "raised_at": event.at,
@@ -438,6 +488,8 @@ class Applier:
             write_batch(conn, b, pending_rows=self._pending_rows, assignments=self.assignments,
                         state={"seq": self.seq, "last_event_at": self.last_event_at,
                                "last_heartbeat_at": self.last_heartbeat_at}, now=now)
+            self.dead_letters.store(conn, b.dead)
+            add_counters(conn, {OUTSIDE: sum(1 for c in b.new_cases.values() if c.outside)})
         self.committed_seq = self.seq
         for aid in b.closed_assignments:
             self.assignments.pop(aid, None)

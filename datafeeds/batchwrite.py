@@ -10,7 +10,7 @@ from sqlalchemy import Connection, bindparam, insert, update
 
 from datafeeds.bulk import Bulk
 from datafeeds.contract import Envelope
-from datafeeds.models import Alert, DeadLetter
+from datafeeds.models import Alert
 from datafeeds.rows import (
     ASSIGNMENT_COLUMNS,
     ASSIGNMENT_MUTABLE,
@@ -49,7 +49,7 @@ class Batch:
 
 def write_batch(conn: Connection, b: Batch, *, pending_rows: dict[str, dict[str, Any]],
                 assignments: dict[int, dict[str, Any]], state: dict[str, Any], now: datetime) -> None:
-    """Write a batch's new and changed rows, its dead letters, day counts and the ingest's state."""
+    """Write a batch's new and changed rows, day counts and the ingest's state (the applier adds its dead letters)."""
     bulk = Bulk(conn)
     bulk.insert(conn, CASES, CASE_INSERT_COLUMNS, (
         {**pending_rows.pop(c.case_no), **case_dynamic_row(c), "id": c.id, "updated_at": now}
@@ -73,8 +73,6 @@ def write_batch(conn: Connection, b: Batch, *, pending_rows: dict[str, dict[str,
     if b.alerts_cleared:
         conn.execute(update(Alert).where(Alert.alert_id == bindparam("b_alert_id"))
                      .values(cleared_at=bindparam("b_cleared_at")), b.alerts_cleared)
-    if b.dead:
-        conn.execute(insert(DeadLetter), b.dead)
     for day, counts in b.days.items():
         bulk.add_to_day(conn, day, (counts.registered, counts.resolved, counts.resolved_success, counts.visited,
                                     counts.satisfied))

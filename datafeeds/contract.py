@@ -14,7 +14,10 @@ from pydantic import (
     Field,
     TypeAdapter,
     ValidationError,
+    field_validator,
 )
+
+from datafeeds.jsonguard import DEFAULT_MAX_BYTES, MAX_DEPTH, check_shape, check_size
 
 CONTRACT_VERSION = 1
 
@@ -35,6 +38,11 @@ class Channel(StrEnum):
 def channel_name(prefix: str, channel: Channel) -> str:
     """Return the Redis channel of one feed under a prefix."""
     return f"{prefix}:feed:{channel.value}"
+
+
+def stream_key(prefix: str) -> str:
+    """Return the Redis Stream that logs every published event under a prefix (the ingest replays it)."""
+    return f"{prefix}:feed:log"
 
 
 class SourceChannel(StrEnum):
@@ -219,10 +227,18 @@ class Envelope(_Strict):
     v: Literal[1]
     id: Annotated[str, Field(min_length=1, max_length=128)]
     source: Annotated[str, Field(min_length=1, max_length=64)]
-    seq: Annotated[int, Field(ge=0)]
+    seq: Annotated[int, Field(ge=0, le=2**63 - 1)]
     type: str
     at: AwareDatetime
     data: Any
+
+    @field_validator("v", mode="before")
+    @classmethod
+    def _version_is_a_number(cls, value: Any) -> Any:
+        # JSON `true` equals 1 to Python, and Literal[1] lets it through even in strict mode.
+        if isinstance(value, bool):
+            raise ValueError("v must be the number 1")
+        return value
 
 
 def _event(name: str, type_: str, data: type[BaseModel], doc: str) -> type[Envelope]:
@@ -297,39 +313,77 @@ class ContractError(ValueError):
         self.detail = detail
 
 
-def _reason_of(exc: ValidationError) -> str:
-    first = exc.errors(include_url=False)[0]
-    kind, loc = first["type"], first["loc"]
+# Reasons a validation error maps to, most telling first: a message with several errors gets the first.
+_RANKED = ("not_json", "not_object", "bad_version", "unknown_type", "not_finite", "missing_field",
+           "unknown_field", "off_globe", "wrong_type", "invalid_value")
+_NOT_OBJECT = frozenset({"dict_type", "model_type", "model_attributes_type"})
+_RANGE = frozenset({"less_than_equal", "greater_than_equal", "less_than", "greater_than"})
+
+
+def _is_type_error(kind: str) -> bool:
+    return kind.endswith("_type") or kind == "int_from_float"
+
+
+def _error_reason(error: Any) -> str:
+    kind, loc, value = error["type"], error["loc"], error.get("input")
     if kind in ("json_invalid", "json_type"):
         return "not_json"
-    if kind in ("union_tag_invalid", "union_tag_not_found"):
+    if loc == () and kind in _NOT_OBJECT:
+        return "not_object"
+    if loc == () and kind in ("union_tag_invalid", "union_tag_not_found"):
+        version = value.get("v", 1) if isinstance(value, dict) else 1
+        if type(version) is not int or version != CONTRACT_VERSION:
+            return "bad_version"
         return "unknown_type" if kind == "union_tag_invalid" else "missing_field"
     if len(loc) >= 2 and loc[1] == "v":
-        return "bad_version" if kind == "literal_error" else "missing_field"
+        return "missing_field" if kind == "missing" else "bad_version"
+    if kind == "finite_number":
+        return "not_finite"
     if kind == "missing":
         return "missing_field"
-    if kind in ("extra_forbidden",):
+    if kind == "extra_forbidden":
         return "unknown_field"
-    if kind in ("finite_number",):
-        return "not_finite"
+    if loc and loc[-1] in ("lat", "lon") and kind in _RANGE:
+        return "off_globe"
+    if _is_type_error(kind):
+        return "wrong_type"
     return "invalid_value"
 
 
-def parse_event(raw: bytes | str) -> Envelope:
-    """Decode and validate one raw feed message, or raise ContractError with a reason."""
-    if isinstance(raw, bytes):
+def _reason_of(exc: ValidationError) -> str:
+    return _explain(exc)[0]
+
+
+def _explain(exc: ValidationError) -> tuple[str, str]:
+    """Return the reason code of a validation error and a detail naming the error that decided it first."""
+    errors = sorted(exc.errors(include_url=False), key=lambda e: _RANKED.index(_error_reason(e)))
+    detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors[:5])
+    return _error_reason(errors[0]), detail
+
+
+def parse_event(raw: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES, max_depth: int = MAX_DEPTH) -> Envelope:
+    """Decode and validate one raw feed message, or raise ContractError with a reason (`datafeeds.reasons`).
+
+    In order: the size (before anything decodes the bytes), UTF-8, nesting depth, NaN/Infinity and NUL
+    (before the JSON parser sees the text), then the contract, strictly: no type coercion.
+    """
+    if isinstance(raw, str):
         try:
-            raw = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
+            raw = raw.encode("utf-8")
+        except UnicodeEncodeError as exc:
             raise ContractError("bad_utf8", str(exc)) from exc
+    refused = check_size(raw, max_bytes)
     try:
-        event: Envelope = EVENT_ADAPTER.validate_json(raw)
+        text = raw.decode("utf-8") if refused is None else ""
+    except UnicodeDecodeError as exc:
+        raise ContractError("bad_utf8", str(exc)) from exc
+    refused = refused or check_shape(raw, max_depth)
+    if refused is not None:
+        raise ContractError(*refused)
+    try:
+        event: Envelope = EVENT_ADAPTER.validate_json(text, strict=True)
     except ValidationError as exc:
-        errors = exc.errors(include_url=False)
-        detail = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors[:5]
-        )
-        raise ContractError(_reason_of(exc), detail) from exc
+        raise ContractError(*_explain(exc)) from exc
     return event
 
 

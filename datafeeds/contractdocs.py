@@ -17,6 +17,7 @@ from datafeeds.contract import (
     event_json_schema,
 )
 from datafeeds.lifecycle import TRANSITIONS
+from datafeeds.reasons import REASONS
 
 T0 = datetime.fromisoformat("2026-11-26T09:15:00+08:00")
 CASE = "ZZ20261126-0001"
@@ -112,7 +113,8 @@ def render_markdown(prefix: str = "zhongshu") -> str:
         "| `at` | when it happened, ISO-8601 **with** an offset (`+08:00` or `Z`) |",
         "| `data` | the type's fields |",
         "",
-        "Unknown fields are rejected (a typo is caught, not ignored). Numbers must be finite. Text is",
+        "Unknown fields are rejected (a typo is caught, not ignored). Types are strict: `\"12\"` is not a",
+        "number and `1` is not a boolean (an integer is a number). Numbers must be finite. Text is",
         "stored as given and always shown as text, never as HTML. Publishers should mask personal data",
         "(names 张*, phones 138****5678, ID numbers 4399**********1234) before it reaches Redis.",
         "",
@@ -127,12 +129,7 @@ def render_markdown(prefix: str = "zhongshu") -> str:
                      f"{f'`{to}`' if to else '(state kept)'} |")
     lines += [
         "",
-        "A message that breaks the contract or the lifecycle is kept in the dead-letter table with its",
-        "reason (`not_json`, `bad_utf8`, `bad_version`, `unknown_type`, `missing_field`, `unknown_field`,",
-        "`invalid_value`, `not_finite`, `future_timestamp`, `unknown_case`, `duplicate_case`,",
-        "`unknown_place`, `unknown_department`, `unknown_category`, `unknown_alert`, `bad_transition`)",
-        "and counted; the ingest goes on.",
-        "",
+        *_rejections(),
         "## Event types and examples",
         "",
     ]
@@ -176,6 +173,33 @@ def render_markdown(prefix: str = "zhongshu") -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _rejections() -> list[str]:
+    """Return the section naming every reason a message is refused for (`datafeeds.reasons`)."""
+    lines = [
+        "",
+        "## Rejections",
+        "",
+        "A message that breaks the contract, the county's codes or the lifecycle is refused: the ingest goes",
+        "on with the rest of its batch, keeps the message in the dead-letter table with its reason and a",
+        "detail, and counts it by reason (`/healthz` → `rejected_by_reason`). Repeats of the same bytes",
+        "update one letter. `zhongshu deadletter list|show|replay` inspects the table and, after a fix,",
+        "publishes a letter's bytes again; one that then lands is removed from the table.",
+        "",
+        "| reason | stage | refused when |",
+        "| --- | --- | --- |",
+    ]
+    lines += [f"| `{code}` | {stage} | {meaning} |" for code, (stage, meaning) in REASONS.items()]
+    lines += [
+        "",
+        "Accepted and kept harmless: HTML, script and SQL metacharacters in any text field are stored as the",
+        "text they are and shown as text. A position outside the county (but on the globe) is kept and",
+        "flagged: `outside: true` on its pin, `outside_county` on the case, counted in `/healthz`. A",
+        "repeated `id` is ignored once and counted (`duplicates`).",
+        "",
+    ]
+    return lines
 
 
 def write_docs(folder: Path) -> list[Path]:

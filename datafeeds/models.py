@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.expression import false
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -103,6 +104,8 @@ class Case(Base):
     address: Mapped[str] = mapped_column(String(200), default="")
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
+    # The position lies outside the county's polygons (kept, flagged on its pin and counted in /healthz).
+    outside_county: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     parties: Mapped[list[Any]] = mapped_column(JSON, default=list)
     state: Mapped[str] = mapped_column(String(20))
     is_open: Mapped[bool] = mapped_column(Boolean)
@@ -186,7 +189,11 @@ class Alert(Base):
 
 
 class DeadLetter(Base):
-    """A rejected feed message, kept whole with its reason for inspection and replay."""
+    """A rejected feed message with its reason, for inspection and replay (`zhongshu deadletter`).
+
+    `raw` holds the message as it came, or its first 64 KiB when longer (`raw_size` is the true length).
+    The same bytes rejected again update their letter (`attempts`) instead of adding one.
+    """
 
     __tablename__ = "dead_letters"
 
@@ -195,8 +202,25 @@ class DeadLetter(Base):
     channel: Mapped[str] = mapped_column(String(128))
     reason: Mapped[str] = mapped_column(String(40), index=True)
     detail: Mapped[str] = mapped_column(Text)
-    event_id: Mapped[str | None] = mapped_column(String(128))
+    event_id: Mapped[str | None] = mapped_column(String(128), index=True)
     raw: Mapped[bytes] = mapped_column(LargeBinary)
+    raw_size: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    raw_sha256: Mapped[str] = mapped_column(String(64), index=True, default="", server_default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    last_seen_at: Mapped[datetime | None]
+    replays: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    replayed_at: Mapped[datetime | None]
+
+
+class FeedCounter(Base):
+    """A counter of the feeds that outlives the rows it counts: rejections by reason, pruned dead letters,
+    cases registered outside the county. Names: `rejected.<reason>`, `dead_letters.pruned`,
+    `dead_letters.replayed`, `cases.outside_county`."""
+
+    __tablename__ = "feed_counters"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class DailyStat(Base):

@@ -14,7 +14,7 @@ from datafeeds.clock import SHANGHAI, local_day, month_start_utc
 from datafeeds.coords import geojson_to_gcj02, wgs84_to_gcj02
 from datafeeds.leagues import leagues
 from datafeeds.lifecycle import OPEN_STATES
-from datafeeds.models import Alert, Case, CaseEvent, DailyStat, Department, IngestState, Place
+from datafeeds.models import Alert, Case, CaseEvent, DailyStat, DeadLetter, Department, IngestState, Place
 from datafeeds.rows import live_from_row
 from datafeeds.trends import trends
 from datafeeds.wallstate import (
@@ -167,3 +167,10 @@ def health(engine: Engine) -> dict[str, Any]:
     return {"seq": st.seq, "accepted": st.accepted, "rejected": st.rejected, "duplicates": st.duplicates,
             "alive_at": st.alive_at, "last_event_at": st.last_event_at,
             "last_heartbeat_at": st.last_heartbeat_at}
+
+
+def dead_letter_counts(engine: Engine) -> dict[str, int]:
+    """Return how many dead letters the store holds, by reason."""
+    with Session(engine) as conn:
+        rows = conn.execute(select(DeadLetter.reason, func.count()).group_by(DeadLetter.reason)).all()
+    return {reason: int(n) for reason, n in rows}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,6 +11,7 @@ from typing import Any, cast
 from sqlalchemy import Table
 
 from datafeeds.contract import Envelope
+from datafeeds.jsonguard import check_shape
 from datafeeds.models import Alert, Assignment, Case, CaseEvent
 from datafeeds.wallstate import LiveCase, set_prewarn
 
@@ -35,7 +37,7 @@ DYNAMIC = ("state", "is_open", "category", "grade", "department_code", "supervis
             "outcome", "resolution_method", "satisfaction", "updated_at", "last_seq")
 STATIC = ("case_no", "title", "description", "scale", "urgent", "is_group", "long_standing",
            "people_involved", "amount_involved", "source_channel", "township_code", "village_code", "grid",
-           "address", "lat", "lon", "parties", "registered_at")
+           "address", "lat", "lon", "outside_county", "parties", "registered_at")
 CASE_INSERT_COLUMNS = ("id", *STATIC, *DYNAMIC)
 
 
@@ -57,7 +59,7 @@ def case_static_row(event: Envelope) -> dict[str, Any]:
         "urgent": d.urgent, "is_group": d.group, "long_standing": d.long_standing,
         "people_involved": d.people_involved, "amount_involved": d.amount_involved,
         "source_channel": d.source_channel.value, "township_code": d.township, "village_code": d.village,
-        "grid": d.grid, "address": d.address, "lat": d.lat, "lon": d.lon,
+        "grid": d.grid, "address": d.address, "lat": d.lat, "lon": d.lon, "outside_county": False,
         "parties": [p.model_dump() for p in d.parties], "registered_at": event.at,
     }
 
@@ -72,6 +74,7 @@ def live_from_row(c: Case) -> LiveCase:
         resolve_due=c.resolve_due, assigned_at=c.assigned_at, signed_at=c.signed_at,
         resolved_at=c.resolved_at, closed_at=c.closed_at, outcome=c.outcome,
         resolution_method=c.resolution_method, satisfaction=c.satisfaction, last_seq=c.last_seq,
+        outside=c.outside_county,
     )
     set_prewarn(case)
     return case
@@ -89,13 +92,37 @@ def event_row(seq: int, event: Envelope, case_id: int | None, from_state: str | 
     }
 
 
+RAW_KEEP = 65536
+"""Bytes of a rejected message its dead letter keeps; longer ones keep this much and their true length."""
+
+
+def storable(text: str) -> str:
+    """Return text every store can hold: NUL and lone surrogates (from a hostile message) shown escaped."""
+    if text.isascii() and "\x00" not in text:
+        return text
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
+
+
 def dead_row(msg: RawMessage, reason: str, detail: str, event_id: str | None,
               now: datetime) -> dict[str, Any]:
-    return {"received_at": now, "channel": msg.channel[:128], "reason": reason, "detail": detail[:4000],
-            "event_id": event_id[:128] if event_id else None, "raw": msg.data}
+    """Return the dead letter of a rejected message: raw bytes bounded to RAW_KEEP, hashed for repeats."""
+    size = len(msg.data)
+    if size > RAW_KEEP:
+        detail = f"{detail[:3800]} (raw truncated: kept the first {RAW_KEEP} of {size} bytes; cannot be replayed)"
+    return {"received_at": now, "channel": storable(msg.channel[:128]), "reason": reason,
+            "detail": storable(detail[:4000]), "event_id": storable(event_id[:128]) if event_id else None,
+            "raw": msg.data[:RAW_KEEP], "raw_size": size,
+            "raw_sha256": hashlib.sha256(msg.data).hexdigest(), "attempts": 1, "last_seen_at": now,
+            "replays": 0, "replayed_at": None}
 
 
 def peek_id(raw: bytes) -> str | None:
+    """Return a message's `id` when it is a JSON object with a string id (for dead letters; never raises)."""
+    if len(raw) > RAW_KEEP * 16:
+        return None  # not worth parsing: the letter says why it was refused
+    shape = check_shape(raw)
+    if shape is not None and shape[0] == "too_deep":
+        return None
     try:
         value = json.loads(raw)
     except (ValueError, RecursionError):

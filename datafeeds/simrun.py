@@ -84,4 +84,6 @@ def run_simulation(
         if duration is not None:
             wait = min(wait, began + duration - time.monotonic())
         stop.wait(max(wait, 0.001))
+    if not publisher.flush(timeout=30):
+        raise ConnectionError(f"Redis did not answer: {publisher.pending} events not sent")
     return RunStats(backfilled, live, beats)

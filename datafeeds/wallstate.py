@@ -46,6 +46,7 @@ class LiveCase:
     assignment_id: int | None = None
     last_seq: int = 0
     prewarn_at: datetime | None = None  # derived: when 70 % of the allowed working time has passed
+    outside: bool = False  # the position lies outside the county's polygons (kept and flagged)
 
     @property
     def is_open(self) -> bool:
@@ -104,6 +105,7 @@ def pin(case: LiveCase, now: datetime, centroids: dict[str, tuple[float, float]]
         "township": case.township,
         "supervision": case.supervision,
         "registered_at": case.registered_at.astimezone(UTC).isoformat(),
+        "outside": case.outside,
     }
 
 

@@ -53,7 +53,7 @@ def test_publish_refuses_an_invalid_message_and_sends_nothing(env: dict[str, str
     path.write_text(json.dumps([good, bad]), encoding="utf-8")
     result = zhongshu("publish", str(path), env=env)
     assert result.returncode == 1
-    assert "message 2: rejected (invalid_value)" in result.stderr and "lat" in result.stderr
+    assert "message 2: rejected (off_globe)" in result.stderr and "lat" in result.stderr
     assert sub.get_message(timeout=0.5) is None
 
 

@@ -36,8 +36,8 @@ def _valid() -> dict:
         (lambda m: m.pop("id"), "missing_field"),
         (lambda m: m["data"].pop("case_no"), "missing_field"),
         (lambda m: m["data"].update(colour="red"), "unknown_field"),
-        (lambda m: m["data"].update(lat=91.0), "invalid_value"),
-        (lambda m: m["data"].update(people_involved="many"), "invalid_value"),
+        (lambda m: m["data"].update(lat=91.0), "off_globe"),
+        (lambda m: m["data"].update(people_involved="many"), "wrong_type"),
         (lambda m: m.update(at="2026-11-26T09:00:00"), "invalid_value"),
     ],
 )
@@ -52,7 +52,7 @@ def test_invalid_messages_have_a_reason(mutate, reason: str) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "reason"),
-    [(b"\xff\xfe", "bad_utf8"), (b"not json", "not_json"), (b"[1, 2]", "invalid_value"),
+    [(b"\xff\xfe", "bad_utf8"), (b"not json", "not_json"), (b"[1, 2]", "not_object"),
      (json.dumps(_valid()).replace("27.8123", "NaN").encode(), "not_finite")],
 )
 def test_undecodable_messages_have_a_reason(raw: bytes, reason: str) -> None:
