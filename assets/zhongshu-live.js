@@ -265,16 +265,32 @@
     });
     ["month_resolution_rate", "success_rate", "satisfaction_rate"].forEach(function (key) {
       setPercent("wall-c-" + key, c[key]);
-      setText("wall-c-" + key + "-sub", label("counter." + key + "_hint"));
     });
     setCards("wall-c-supervised", c.yellow, c.red);
     fitFigures();
-    setText("wall-c-today_registered-sub", label("counter.vs_yesterday") + " " + signed(c.today_registered_delta));
-    setText("wall-c-today_resolved-sub", label("counter.vs_yesterday") + " " + signed(c.today_resolved_delta));
+    var vs = label("counter.vs_yesterday") + " ";
+    setText("wall-c-today_registered-sub", vs + signed(c.today_registered_delta));
+    setText("wall-c-today_resolved-sub", vs + signed(c.today_resolved_delta));
     setText("wall-c-overdue-sub", label("counter.warning") + " " + (c.warning || 0));
-    ["open", "supervised", "major"].forEach(function (key) {
-      setText("wall-c-" + key + "-sub", label("counter." + key + "_hint"));
+    // The others change against yesterday's close; before a close was recorded, the card says what it counts.
+    var close = c.since_close || {};
+    ["open", "major"].forEach(function (key) {
+      setText("wall-c-" + key + "-sub", close[key] === null || close[key] === undefined
+        ? label("counter." + key + "_hint") : vs + signed(close[key]));
     });
+    ["month_resolution_rate", "success_rate", "satisfaction_rate"].forEach(function (key) {
+      setText("wall-c-" + key + "-sub", close[key] === null || close[key] === undefined
+        ? label("counter." + key + "_hint") : vs + points(close[key]));
+    });
+    setText("wall-c-supervised-sub", close.yellow === null || close.yellow === undefined || close.red === null
+      || close.red === undefined ? label("counter.supervised_hint")
+      : vs + signed(close.yellow) + " / " + signed(close.red));
+  }
+
+  // A change of a rate, in percentage points ("+0.4", "−1.2", "±0.0").
+  function points(delta) {
+    var v = Math.round(delta * 1000) / 10;
+    return (v > 0 ? "+" : v < 0 ? "\u2212" : "\u00b1") + Math.abs(v).toFixed(1);
   }
 
   function tickerText(row) {

@@ -29,11 +29,12 @@ from datafeeds.models import (
     Assignment,
     Case,
     CaseEvent,
+    DailyFigures,
     Department,
     IngestState,
     Place,
 )
-from datafeeds.queries import day_figures
+from datafeeds.queries import day_figures, yesterday_close
 from datafeeds.rows import (
     ASSIGNMENT_COLUMNS,
     CASES,
@@ -50,6 +51,7 @@ from datafeeds.rows import (
 )
 from datafeeds.supervision import AUTO_SOURCE, CardClock, card_message
 from datafeeds.wallstate import (
+    CLOSE_KEYS,
     DayCounts,
     LiveCase,
     counters,
@@ -175,6 +177,7 @@ class Applier:
         self.today = today
         this, yesterday, self.month = day_figures(conn, today)
         self.day_counts: dict[date, DayCounts] = {today: this, today - timedelta(days=1): yesterday}
+        self.close = yesterday_close(conn, today)
 
     # ---- the wall's figures -------------------------------------------------------------------------
     def counters(self, now: datetime | None = None) -> dict[str, Any]:
@@ -185,7 +188,18 @@ class Applier:
             with Session(self.engine) as conn:
                 self._load_days(conn, today)
         return counters(self.counts.figures(now, self.live), self.day_counts[today],
-                        self.day_counts[today - timedelta(days=1)], self.month, today)
+                        self.day_counts[today - timedelta(days=1)], self.month, today, self.close)
+
+    def record_figures(self, now: datetime | None = None) -> None:
+        """Keep today's figures in the store; the last ones written on a day are its close."""
+        now = now or self.clock()
+        figures = self.counters(now)
+        kept = {k: figures[k] for k in CLOSE_KEYS}
+        day = local_day(now, self.tz)
+        with self.engine.begin() as conn:
+            done = conn.execute(update(DailyFigures).where(DailyFigures.day == day).values(figures=kept)).rowcount
+            if not done:
+                conn.execute(insert(DailyFigures).values(day=day, figures=kept))
 
     def warnings(self, now: datetime) -> list[dict[str, Any]]:
         """Return the wall's warning list (red cards, group and major incidents, 超期, 临期)."""

@@ -333,6 +333,7 @@ class Ingest:
     def _clock_tick(self) -> None:
         """Push what the clock alone changed: cases passing their deadline, a new day's counters."""
         now = self.applier.clock()  # the applier's clock: tests move it instead of sleeping
+        self.applier.record_figures(now)
         cards = self.applier.due_cards(now)
         if cards:  # 督办 cards the clock raised: applied and pushed like any batch from a feed
             delta = self._apply(cards)

@@ -236,6 +236,15 @@ class DailyStat(Base):
     satisfied: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
+class DailyFigures(Base):
+    """The wall's headline figures as they stood at a local day's close (the last ones the ingest saw)."""
+
+    __tablename__ = "daily_figures"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
 class IngestState(Base):
     """The ingest's single row: global seq, counters and freshness."""
 

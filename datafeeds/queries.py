@@ -14,7 +14,7 @@ from datafeeds.clock import SHANGHAI, local_day, month_start_utc
 from datafeeds.coords import geojson_to_gcj02, wgs84_to_gcj02
 from datafeeds.leagues import leagues
 from datafeeds.lifecycle import OPEN_STATES
-from datafeeds.models import Alert, Case, CaseEvent, DailyStat, DeadLetter, Department, IngestState, Place
+from datafeeds.models import Alert, Case, CaseEvent, DailyFigures, DailyStat, DeadLetter, Department, IngestState, Place
 from datafeeds.rows import live_from_row
 from datafeeds.trends import trends
 from datafeeds.wallstate import (
@@ -76,7 +76,7 @@ def _read_wall(conn: Session, now: datetime, tz: ZoneInfo, ticker_size: int) -> 
     st = conn.execute(select(IngestState).where(IngestState.id == 1)).scalars().first()
     return {
         "at": now.isoformat(),
-        "counters": counters(figures, this, yesterday, month, today),
+        "counters": counters(figures, this, yesterday, month, today, yesterday_close(conn, today)),
         "warnings": warning_list(open_cases, now),
         "leagues": leagues(conn, month_start_utc(now, tz), now),
         "trends": trends(conn, now, tz),
@@ -106,6 +106,12 @@ def day_figures(conn: Session, today: date) -> tuple[DayCounts, DayCounts, DayCo
         func.coalesce(func.sum(DailyStat.satisfied), 0),
     ).where(DailyStat.day >= today.replace(day=1), DailyStat.day <= today)).one()
     return _counts(rows.get(today)), _counts(rows.get(today - timedelta(days=1))), DayCounts(*map(int, sums))
+
+
+def yesterday_close(conn: Session, today: date) -> dict[str, Any] | None:
+    """Return the figures recorded at yesterday's close, if the ingest was running to record them."""
+    row = conn.execute(select(DailyFigures.figures).where(DailyFigures.day == today - timedelta(days=1))).scalar()
+    return dict(row) if row else None
 
 
 def names(engine: Engine, lang: str) -> dict[str, dict[str, str]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -144,14 +144,35 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
+# Figures whose change since yesterday is measured against yesterday's close (the figures the ingest last
+# recorded that day); 今日受理 and 今日办结 compare with yesterday's whole day instead.
+CLOSE_KEYS = ("open", "overdue", "warning", "yellow", "red", "major", "month_resolution_rate", "success_rate",
+              "satisfaction_rate")
+
+
+def since_close(figures: Mapping[str, Any], close: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Return each figure's change since yesterday's close (None where either side is unknown)."""
+    out: dict[str, Any] = {}
+    for key in CLOSE_KEYS:
+        now, then = figures.get(key), (close or {}).get(key)
+        if now is None or then is None:
+            out[key] = None
+        elif isinstance(now, float) or isinstance(then, float):
+            out[key] = round(float(now) - float(then), 4)
+        else:
+            out[key] = int(now) - int(then)
+    return out
+
+
 def counters(now_open: OpenFigures, today: DayCounts, yesterday: DayCounts, month: DayCounts,
-             day: date) -> dict[str, Any]:
+             day: date, close: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Return the headline counters (口径 of DOMAIN.md) with the change since yesterday.
 
     Rates are over the calendar month so far (None when nothing was counted yet): 本月办结率 =
     resolved / registered, 化解率 = resolved successfully / resolved, 回访满意率 = satisfied / visited.
+    `since_close` holds the change of the other figures since yesterday's close (rates in fractions).
     """
-    return {
+    figures = {
         "day": day.isoformat(),
         "today_registered": today.registered,
         "today_registered_delta": today.registered - yesterday.registered,
@@ -167,6 +188,8 @@ def counters(now_open: OpenFigures, today: DayCounts, yesterday: DayCounts, mont
         "major": now_open.major,
         "satisfaction_rate": _rate(month.satisfied, month.visited),
     }
+    figures["since_close"] = since_close(figures, close)
+    return figures
 
 
 WARNING_ORDER = {"red": 0, "group": 1, "major": 2, "overdue": 3, "prewarn": 4}

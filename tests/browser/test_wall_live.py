@@ -200,3 +200,31 @@ def test_the_wall_rides_out_a_web_server_restart(stack, browser: Browser, rclien
     expect(counter).to_have_text("3", timeout=2_000)
     assert page.evaluate("window.__zsMarker") == 1
     page.close()
+
+
+def test_figures_show_their_change_since_yesterdays_close(settings, engine, make_stack, browser: Browser, rclient,
+                                                          county) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import insert
+
+    from datafeeds.clock import local_day, utcnow
+    from datafeeds.models import DailyFigures
+
+    yesterday = local_day(utcnow()) - timedelta(days=1)
+    with engine.begin() as conn:
+        conn.execute(insert(DailyFigures).values(day=yesterday, figures={
+            "open": 5, "overdue": 0, "warning": 0, "yellow": 1, "red": 0, "major": 0,
+            "month_resolution_rate": 0.5, "success_rate": None, "satisfaction_rate": 0.9}))
+    stack = make_stack(settings)  # the ingest reads yesterday's close when it starts (and when the day turns)
+    page = open_wall(browser, stack.url)
+    expect(page.locator("#wall-c-open-sub")).to_have_text("较昨日 −5")
+    expect(page.locator("#wall-c-supervised-sub")).to_have_text("较昨日 −1 / ±0")
+    expect(page.locator("#wall-c-month_resolution_rate-sub")).to_have_text("口径：办结/受理")  # no rate today
+    expect(page.locator("#wall-c-success_rate-sub")).to_have_text("口径：成功/办结")  # none yesterday
+    pub = Publisher(rclient, prefix=stack.settings.feed_prefix, source="close-test")
+    town = county.townships()[0]
+    _register(pub, "V-1", town.code, town.lat, town.lon)
+    expect(page.locator("#wall-c-open-sub")).to_have_text("较昨日 −4", timeout=2_000)
+    expect(page.locator("#wall-c-month_resolution_rate-sub")).to_have_text("较昨日 −50.0", timeout=2_000)
+    page.close()

@@ -209,3 +209,26 @@ def test_leagues_rank_departments_and_townships_by_their_definitions(applier: Ap
     assert (towns[t1]["registered"], towns[t1]["success_rate"], towns[t1]["overdue"]) == (2, 1.0, 1)
     assert (towns[t2]["registered"], towns[t2]["success_rate"]) == (1, None)
     assert snapshot(engine, NOW.astimezone())["leagues"] == lg
+
+
+def test_figures_change_against_yesterdays_close(engine: Engine) -> None:
+    """在办, cards, majors and the month's rates compare with the figures the ingest last recorded yesterday."""
+    from datafeeds.models import DailyFigures
+
+    day1 = Applier(engine, clock=lambda: NOW)
+    day1.apply([raw(registered(f"Y-{i}", group=False, scale="01", grade="04")) for i in range(3)])
+    day1.record_figures()
+    assert day1.counters()["since_close"]["open"] is None  # nothing recorded the day before
+    later = NOW + timedelta(days=1, hours=1)
+    day2 = Applier(engine, clock=lambda: later)
+    msg = registered("Y-9", group=True)
+    msg["at"] = later.isoformat()
+    day2.apply([raw(msg)])
+    c = day2.counters()
+    assert c["open"] == 4 and c["since_close"]["open"] == 1 and c["since_close"]["major"] == 1
+    assert c["since_close"]["month_resolution_rate"] == 0.0  # nothing resolved either day
+    assert snapshot(engine, later)["counters"] == c
+    day2.record_figures()
+    with Session(engine) as conn:
+        rows = {r.day.isoformat(): r.figures["open"] for r in conn.execute(select(DailyFigures)).scalars()}
+    assert rows == {"2026-11-26": 3, "2026-11-27": 4}
