@@ -177,9 +177,11 @@ class Ingest:
                     self._emit_status(utcnow())  # a heartbeat alone still tells the walls the feed lives
             self._flush_held()
             now = time.monotonic()
-            if now >= next_catchup:
+            # Only with nothing from pub/sub still waiting: then a log entry older than a second that the store
+            # lacks was missed by pub/sub, not merely queued behind a backlog (it would come twice).
+            if now >= next_catchup and self.queue.empty() and self._marker is None:
                 next_catchup = now + self.catchup_every
-                self.catch_up()
+                self.catch_up(grace_ms=1000)
             if now >= next_status:
                 next_status = now + self.status_every
                 self.write_alive()

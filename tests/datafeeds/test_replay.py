@@ -174,3 +174,20 @@ def test_redis_killed_mid_stream_loses_nothing(tmp_path: Path, settings: Setting
         assert running.ingest.subscriber.reconnects >= 1
     finally:
         server.stop()
+
+
+def test_a_backlog_behind_pub_sub_is_not_replayed_twice(settings: Settings, engine: Engine, rclient: redis.Redis,
+                                                         county: County, run_ingest) -> None:
+    """Events queued behind a backlog are pub/sub's, not lost: the log must not apply them first."""
+    running = run_ingest(settings)
+    running.ingest.catchup_every = 0.2
+    pub = Publisher(rclient, prefix=settings.feed_prefix, source="backlog-test")
+    sim = Simulator(county, seed=3, cases_per_day=5000)
+    sent = [pub.event(e.type, e.data, at=e.at) for e in sim.rate_events(15_000)]
+    pub.publish_many(sent)  # far faster than the ingest applies: seconds of backlog
+    ids = {e.id for e in sent if e.type != "heartbeat"}
+    stored = _wait_stored(engine, ids, timeout=120)
+    assert set(stored) >= ids and set(stored.values()) == {1}
+    assert running.ingest.replayed == 0
+    with Session(engine) as conn:
+        assert conn.execute(select(IngestState.duplicates)).scalar() == 0
