@@ -144,6 +144,7 @@
   function onStatus(s) {
     if (s.last_event_at) live.lastEventAt = s.last_event_at;
     if (s.last_heartbeat_at) live.lastHeartbeatAt = s.last_heartbeat_at;
+    if (s.sources) live.sources = s.sources;
     if (live.seq !== null && !live.syncing && s.seq > live.seq) resync("status");
     renderFeed();
   }
@@ -488,12 +489,30 @@
         text = label("status.updated") + " " + fmt(new Date(last),
           { hour: "2-digit", minute: "2-digit", second: "2-digit" });
         cls = "zs-dot zs-dot-ok";
+        // The feed as a whole flows, but one publisher may have gone quiet: name it.
+        var quiet = silentSources();
+        if (quiet.length) {
+          text = label("status.source_silent") + " " + quiet.map(function (q) {
+            return q.source + " " + (q.age >= 60 ? Math.floor(q.age / 60) + " " + label("status.minutes")
+                                                 : Math.floor(q.age) + " " + label("status.seconds"));
+          }).join("\u3001");
+          cls = "zs-dot zs-dot-bad";
+        }
       }
     }
     setText("wall-feed-status", text);
     setClass("wall-feed-dot", cls);
     var box = el("wall-feed-status");
     if (box && box.parentNode) box.parentNode.classList.toggle("zs-feed-bad", cls === "zs-dot zs-dot-bad");
+  }
+
+  // Publishers silent past what they promised (three heartbeat intervals, at least the wall's stale time).
+  function silentSources() {
+    var now = Date.now();
+    return (live.sources || []).map(function (src) {
+      var age = src.last_seen_at ? (now - Date.parse(src.last_seen_at)) / 1000 : 0;
+      return { source: src.source, age: age, limit: Math.max(live.staleSeconds, 3 * (src.interval_s || 10)) };
+    }).filter(function (q) { return q.age > q.limit; });
   }
 
   // The roster changes with the day: read it at start and again when the date turns (once a day).

@@ -13,6 +13,7 @@ from dashboard.metrics import get_metrics
 from dashboard.state import get_state
 from datafeeds import deadletters, queries
 from datafeeds.clock import local_day, utcnow
+from datafeeds.sources import read_status
 from layouts.i18n import pick_lang
 
 log = logging.getLogger(__name__)
@@ -68,12 +69,16 @@ def healthz() -> tuple[Response, int]:
     try:
         h: dict[str, Any] = queries.health(state.engine)
         hostile = deadletters.summary(state.engine)  # rejections by reason, dead letters, outside the county
+        # Each publisher: last seq, gaps, when it last spoke, and `silent_s` when past its interval. In the
+        # body only: one silent publisher does not take this web process out of a load balancer.
+        sources: list[dict[str, Any]] | None = read_status(state.engine, utcnow(), state.settings.feed_stale_seconds)
         store_ok = True
     except SQLAlchemyError as exc:
         log.warning("healthz: the store did not answer: %s", exc)
         h = dict.fromkeys(("alive_at", "last_event_at", "last_heartbeat_at", "seq", "accepted", "rejected",
                            "duplicates"))
         hostile = dict.fromkeys(("rejected_by_reason", "dead_letters", "outside_county"))
+        sources = None
         store_ok = False
     alive = ingest_alive(h["alive_at"], utcnow())
     body = {
@@ -88,6 +93,7 @@ def healthz() -> tuple[Response, int]:
         "rejected": h["rejected"],
         "duplicates": h["duplicates"],
         **hostile,
+        "sources": sources,
     }
     response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"

@@ -49,6 +49,7 @@ from datafeeds.rows import (
     live_from_row,
     peek_id,
 )
+from datafeeds.sources import Sources
 from datafeeds.supervision import AUTO_SOURCE, CardClock, card_message
 from datafeeds.wallstate import (
     CLOSE_KEYS,
@@ -170,6 +171,8 @@ class Applier:
         self.counts = LiveCounts()
         self.counts.reset(list(self.live.values()), self.clock())
         self.cards = CardClock(self.deadlines, self.departments)
+        self.sources = Sources()
+        self.sources.load(self.engine)
         for case in self.live.values():
             self.cards.track(case)
 
@@ -260,7 +263,8 @@ class Applier:
                 batch.dead.append(dead_row(msg, exc.reason, exc.detail, event_id, now))
                 continue
             parsed.append((msg, event))
-        seen = self._already_stored([e.id for _, e in parsed])
+        # Stored ids, and recent ones from memory: heartbeats leave no row, yet a repeated one is a duplicate.
+        seen = self._already_stored([e.id for _, e in parsed]) | {e.id for _, e in parsed if e.id in self.recent_ids}
         self.recent_ids.add_all(seen)
         batch.existing_cases = self._existing_cases(
             [e.data.case_no for _, e in parsed if e.type == "case.registered"])
@@ -270,6 +274,9 @@ class Applier:
                 batch.duplicates += 1
                 continue
             seen.add(event.id)
+            if event.source != AUTO_SOURCE:
+                beat = event.data.interval_s if event.type == "heartbeat" else None
+                self.sources.note(event.source, event.seq, utcnow(), beat)
             try:
                 self._apply_one(event, batch, now)
             except Rejected as exc:

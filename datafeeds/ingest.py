@@ -375,6 +375,7 @@ class Ingest:
         now = utcnow()
         with self.applier.engine.begin() as conn:
             conn.execute(update(IngestState).where(IngestState.id == 1).values(alive_at=now, pid=os.getpid()))
+        self.applier.sources.save(self.applier.engine, now)
         self._emit_status(now)
 
     def _emit_status(self, now: datetime) -> None:
@@ -388,7 +389,7 @@ class Ingest:
         """Return the feed's freshness as the walls show it, with the seq of the last delta sent."""
         a = self.applier
         return {"alive_at": now.isoformat(), "seq": self._emitted_seq, "last_event_at": _iso(a.last_event_at),
-                "last_heartbeat_at": _iso(a.last_heartbeat_at)}
+                "last_heartbeat_at": _iso(a.last_heartbeat_at), "sources": a.sources.status(now)}
 
 
 def _decode_id(entry_id: Any) -> str:

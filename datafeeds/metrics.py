@@ -113,6 +113,16 @@ class IngestMetrics(Collector):
         yield CounterMetricFamily("zhongshu_events_replayed",
                                   "Events applied from the feed log (Redis Stream) that pub/sub had not brought",
                                   value=ingest.replayed)
+        gaps = GaugeMetricFamily("zhongshu_source_gaps", "Messages a publisher's seq says are missing (not replayed)",
+                                 labels=["source"])
+        seen = GaugeMetricFamily("zhongshu_source_last_seen_timestamp_seconds",
+                                 "When the ingest last received a message from a publisher", labels=["source"])
+        for name, st in sorted(dict(applier.sources.by_name).items()):  # a copy: the ingest thread adds sources
+            gaps.add_metric([name], st.gaps)
+            if st.last_seen_at is not None:
+                seen.add_metric([name], st.last_seen_at.timestamp())
+        yield gaps
+        yield seen
         yield CounterMetricFamily("zhongshu_feed_log_trimmed",
                                   "Times the feed log was found trimmed past the ingest's position (events lost)",
                                   value=ingest.stream_trimmed)

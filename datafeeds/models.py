@@ -245,6 +245,20 @@ class DailyFigures(Base):
     figures: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
+class FeedSource(Base):
+    """One publisher as the ingest last saw it: its seq, the gaps in it, when it last spoke."""
+
+    __tablename__ = "feed_sources"
+
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_seq: Mapped[int | None] = mapped_column(BigInteger)
+    gaps: Mapped[int] = mapped_column(BigInteger, default=0)
+    gap_ranges: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    last_seen_at: Mapped[datetime | None]
+    interval_s: Mapped[float] = mapped_column(Float, default=10.0)
+    restarts: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class IngestState(Base):
     """The ingest's single row: global seq, counters and freshness."""
 

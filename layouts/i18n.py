@@ -81,6 +81,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "counter.warning": {"zh-CN": "临期", "en": "due soon"},
     "status.updated": {"zh-CN": "数据更新于", "en": "Data updated"},
     "status.stale": {"zh-CN": "数据中断", "en": "Feed silent for"},
+    "status.source_silent": {"zh-CN": "数据源中断：", "en": "Source silent:"},
     "status.minutes": {"zh-CN": "分钟", "en": "min"},
     "status.seconds": {"zh-CN": "秒", "en": "s"},
     "status.waiting": {"zh-CN": "等待数据", "en": "Waiting for data"},

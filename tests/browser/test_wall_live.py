@@ -228,3 +228,46 @@ def test_figures_show_their_change_since_yesterdays_close(settings, engine, make
     expect(page.locator("#wall-c-open-sub")).to_have_text("较昨日 −4", timeout=2_000)
     expect(page.locator("#wall-c-month_resolution_rate-sub")).to_have_text("较昨日 −50.0", timeout=2_000)
     page.close()
+
+
+def test_the_header_names_a_publisher_that_went_silent(settings, make_stack, browser: Browser, rclient) -> None:
+    import threading
+    import time
+
+    stack = make_stack(settings.model_copy(update={"feed_stale_seconds": 2.0}))
+    grid = Publisher(rclient, prefix=stack.settings.feed_prefix, source="grid-app")
+    hotline = Publisher(rclient, prefix=stack.settings.feed_prefix, source="hotline-12345")
+    stop_hotline, stop_all = threading.Event(), threading.Event()
+
+    def beat() -> None:
+        while not stop_all.is_set():
+            grid.publish("heartbeat", {"interval_s": 0.5})
+            if not stop_hotline.is_set():
+                hotline.publish("heartbeat", {"interval_s": 0.5})
+            time.sleep(0.3)
+
+    beater = threading.Thread(target=beat, daemon=True)
+    beater.start()
+    try:
+        page = open_wall(browser, stack.url)
+        status = page.locator("#wall-feed-status")
+        expect(status).to_contain_text("数据更新于", timeout=5_000)
+        stop_hotline.set()  # one publisher goes quiet; the other keeps beating
+        expect(status).to_contain_text("数据源中断", timeout=6_000)
+        expect(status).to_contain_text("hotline-12345")
+        assert "grid-app" not in status.text_content()
+        expect(page.locator("#wall-feed-dot")).to_have_class(re.compile(r"\bzs-dot-bad\b"))
+        # /healthz reads the store, which the ingest updates every few seconds: it says so a little later.
+        deadline = time.monotonic() + 15
+        while True:
+            silent = {s["source"]: s["silent_s"] for s in page.request.get(f"{stack.url}/healthz").json()["sources"]}
+            if silent.get("hotline-12345") is not None or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        assert silent["hotline-12345"] is not None and silent["grid-app"] is None
+        stop_hotline.clear()  # it speaks again
+        expect(status).to_contain_text("数据更新于", timeout=6_000)
+        page.close()
+    finally:
+        stop_all.set()
+        beater.join(5)

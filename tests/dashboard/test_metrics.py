@@ -157,7 +157,7 @@ def test_healthz_is_503_when_the_store_does_not_answer(settings) -> None:
         assert body["status"] == "unavailable" and body["store_ok"] is False and body["ingest_alive"] is False
         assert set(body) == {"status", "store_ok", "ingest_alive", "ingest_alive_at", "last_event_at",
                              "last_heartbeat_at", "last_seq", "accepted", "rejected", "duplicates",
-                             "rejected_by_reason", "dead_letters", "outside_county"}
+                             "rejected_by_reason", "dead_letters", "outside_county", "sources"}
         metrics = client.get("/metrics")
         assert metrics.status_code == 200
         s = _parse(metrics.get_data(as_text=True))
