@@ -61,6 +61,7 @@
     live.warnings = snap.warnings || [];
     if (snap.leagues) live.leagues = snap.leagues;
     if (snap.trends) live.trends = snap.trends;
+    if (snap.sources) live.sources = snap.sources;
     live.alerts = new Map();
     snap.alerts.forEach(function (a) { live.alerts.set(a.alert_id, a); });
     live.lastEventAt = snap.last_event_at;

@@ -16,6 +16,7 @@ from datafeeds.leagues import leagues
 from datafeeds.lifecycle import OPEN_STATES
 from datafeeds.models import Alert, Case, CaseEvent, DailyFigures, DailyStat, DeadLetter, Department, IngestState, Place
 from datafeeds.rows import live_from_row
+from datafeeds.sources import stored_sources
 from datafeeds.trends import trends
 from datafeeds.wallstate import (
     DayCounts,
@@ -87,6 +88,8 @@ def _read_wall(conn: Session, now: datetime, tz: ZoneInfo, ticker_size: int) -> 
                    for a in alerts],
         "last_event_at": st.last_event_at.isoformat() if st and st.last_event_at else None,
         "last_heartbeat_at": st.last_heartbeat_at.isoformat() if st and st.last_heartbeat_at else None,
+        # Each publisher as the ingest last wrote it, so a wall can name a silent one from its first paint.
+        "sources": stored_sources(conn),
     }
 
 

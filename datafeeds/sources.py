@@ -97,9 +97,7 @@ class Sources:
         """Read what an earlier ingest wrote."""
         with Session(engine) as conn:
             for row in conn.execute(select(FeedSource)).scalars():
-                self.by_name[row.source] = SourceState(
-                    last_seq=row.last_seq, gaps=row.gaps, ranges=[list(r) for r in row.gap_ranges or []],
-                    last_seen_at=row.last_seen_at, interval_s=row.interval_s, restarts=row.restarts, dirty=False)
+                self.by_name[row.source] = _state(row)
 
     def save(self, engine: Engine, now: datetime) -> None:
         """Write the sources that changed; forget the ones silent for more than a day."""
@@ -129,10 +127,20 @@ def read_status(engine: Engine, now: datetime, stale_s: float, write_lag_s: floa
     out = []
     with Session(engine) as conn:
         for row in conn.execute(select(FeedSource).order_by(FeedSource.source)).scalars():
-            st = SourceState(last_seq=row.last_seq, gaps=row.gaps, ranges=list(row.gap_ranges or []),
-                             last_seen_at=row.last_seen_at, interval_s=row.interval_s, restarts=row.restarts)
+            st = _state(row)
             item = st.as_dict(row.source)
             silent = st.silent_for(now - timedelta(seconds=write_lag_s), stale_s)
             item["silent_s"] = round(silent, 1) if silent is not None else None
             out.append(item)
     return out
+
+
+def _state(row: FeedSource) -> SourceState:
+    return SourceState(last_seq=row.last_seq, gaps=row.gaps, ranges=[list(r) for r in row.gap_ranges or []],
+                       last_seen_at=row.last_seen_at, interval_s=row.interval_s, restarts=row.restarts, dirty=False)
+
+
+def stored_sources(conn: Session) -> list[dict[str, Any]]:
+    """Return every publisher as the ingest last wrote it (the shape of `Sources.status`)."""
+    return [_state(row).as_dict(row.source)
+            for row in conn.execute(select(FeedSource).order_by(FeedSource.source)).scalars()]

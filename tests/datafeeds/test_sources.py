@@ -63,3 +63,7 @@ def test_the_ingest_keeps_sources_across_a_restart(engine: Engine) -> None:
     silent = {s["source"]: s["silent_s"] for s in read_status(engine, later, stale_s=30, write_lag_s=5)}
     assert silent["hotline"] is not None and silent["hotline"] >= 35
     assert read_status(engine, datetime.now(UTC), stale_s=30)[0]["silent_s"] is None
+    from datafeeds.queries import snapshot
+
+    snap = snapshot(engine, datetime.now(UTC))  # a wall knows the publishers from its first paint
+    assert [(s["source"], s["gaps"]) for s in snap["sources"]] == [("grid-app", 0), ("hotline", 2)]
