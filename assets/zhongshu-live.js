@@ -40,6 +40,14 @@
   };
   ns.live = live;
 
+  // Small helpers the other wall scripts (trends, rotation) share.
+  ns.ui = {
+    label: function (key) { return label(key); },
+    pct: function (rate) { return pct(rate); },
+    hrs: function (h) { return hrs(h); },
+    trimToFit: function (list, box, keep) { trimToFit(list, box, keep); },
+  };
+
   function label(key) {
     return live.labels[key] || key;
   }
@@ -418,10 +426,12 @@
     trimToFit(list);
   }
 
-  // A list shows whole rows only: rows that would be cut at the panel's bottom edge are left out.
-  function trimToFit(list) {
-    var bottom = list.getBoundingClientRect().bottom;
-    while (list.children.length > 1 && list.lastElementChild.getBoundingClientRect().bottom > bottom + 0.5) {
+  // A list shows whole rows only: rows that would be cut at the bottom edge (of the list, or of `box`) are
+  // left out, never the first `keep` (default 1).
+  function trimToFit(list, box, keep) {
+    var bottom = (box || list).getBoundingClientRect().bottom;
+    while (list.children.length > (keep || 1)
+           && list.lastElementChild.getBoundingClientRect().bottom > bottom + 0.5) {
       list.removeChild(list.lastElementChild);
     }
   }

@@ -11,9 +11,10 @@
 
   function el(id) { return document.getElementById(id); }
   var labels = {};
-  function label(key) { return labels[key] || (ns.live && ns.live.labels[key]) || key; }
-  function pct(rate) { return rate === null || rate === undefined ? "\u2014" : Math.round(rate * 100) + "%"; }
-  function hrs(h) { return h === null || h === undefined ? "\u2014" : h + label("league.hours"); }
+  // The page may switch before zhongshu-live.js has read the labels: read them here too.
+  function label(key) { return labels[key] || ns.ui.label(key); }
+  function pct(rate) { return ns.ui.pct(rate); }
+  function hrs(h) { return ns.ui.hrs(h); }
 
   var rot = {
     pages: [],
@@ -71,12 +72,7 @@
       cell(tr, "td", String(d.returns), d.returns > 0 ? "zs-warn-cell" : "");
       table.appendChild(tr);
     });
-    // Whole rows only.
-    var box = el("wall-page-departments");
-    var bottom = box ? box.getBoundingClientRect().bottom : Infinity;
-    while (table.rows.length > 2 && table.rows[table.rows.length - 1].getBoundingClientRect().bottom > bottom + 0.5) {
-      table.deleteRow(table.rows.length - 1);
-    }
+    ns.ui.trimToFit(table, el("wall-page-departments"), 2); // whole rows only, the header and one at least
   }
 
   function townshipLayers() {

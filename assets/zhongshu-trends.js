@@ -10,7 +10,7 @@
   var COLORS = { today: "#4fa3ff", yesterday: "#9fb6d6", registered: "#4fa3ff", resolved: "#3ddc97",
                  grid: "rgba(159, 182, 214, 0.15)", text: "#e8f1ff", muted: "#9fb6d6" };
 
-  function label(key) { return (ns.live && ns.live.labels[key]) || key; }
+  function label(key) { return ns.ui.label(key); }
 
   // Text no smaller than 1/60 of the screen height, as on the rest of the wall.
   function fontSize() { return Math.max(12, Math.round(window.innerHeight / 60)); }
@@ -73,7 +73,7 @@
     if (dc && dc.set_props && document.getElementById(id)) dc.set_props(id, { figure: figure });
   }
 
-  function pct(rate) { return rate === null || rate === undefined ? "\u2014" : Math.round(rate * 100) + "%"; }
+  function pct(rate) { return ns.ui.pct(rate); }
 
   // One row: name, a bar as long as its share of the largest, then figures in fixed columns.
   function mixRow(name, share, cells, cls) {
@@ -108,11 +108,7 @@
       li.textContent = label("league.none");
       list.appendChild(li);
     }
-    // Whole rows only: a row cut at the panel's edge is left out.
-    var bottom = list.getBoundingClientRect().bottom;
-    while (list.children.length > 1 && list.lastElementChild.getBoundingClientRect().bottom > bottom + 0.5) {
-      list.removeChild(list.lastElementChild);
-    }
+    ns.ui.trimToFit(list); // whole rows only
   }
 
   function renderMixes(tr) {

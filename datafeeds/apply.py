@@ -252,6 +252,7 @@ class Applier:
 
     def _apply(self, messages: Sequence[RawMessage]) -> dict[str, Any] | None:
         now = self.clock()
+        received = utcnow()  # when the batch came in, by the wall clock (sources' freshness); `now` may be a test's
         batch = Batch()
         parsed: list[tuple[RawMessage, Envelope]] = []
         for msg in messages:
@@ -276,7 +277,7 @@ class Applier:
             seen.add(event.id)
             if event.source != AUTO_SOURCE:
                 beat = event.data.interval_s if event.type == "heartbeat" else None
-                self.sources.note(event.source, event.seq, utcnow(), beat)
+                self.sources.note(event.source, event.seq, received, beat)
             try:
                 self._apply_one(event, batch, now)
             except Rejected as exc:

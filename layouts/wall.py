@@ -120,24 +120,18 @@ def _chart(chart_id: str) -> dcc.Graph:
                                                     "plot_bgcolor": "rgba(0,0,0,0)"}})
 
 
+def _panel(kind: str, title_key: str, lang: str, *body: Any) -> html.Section:
+    """Return one titled panel of the wall (its class `zs-<kind>-panel`)."""
+    return html.Section(className=f"zs-panel zs-{kind}-panel",
+                        children=[html.H2(t(title_key, lang), className="zs-panel-title"), *body])
+
+
 def _trends(lang: str) -> html.Div:
     return html.Div(className="zs-trends", children=[
-        html.Section(className="zs-panel zs-chart-panel", children=[
-            html.H2(t("panel.hours", lang), className="zs-panel-title"),
-            _chart(HOURS_CHART),
-        ]),
-        html.Section(className="zs-panel zs-chart-panel", children=[
-            html.H2(t("panel.days", lang), className="zs-panel-title"),
-            _chart(DAYS_CHART),
-        ]),
-        html.Section(className="zs-panel zs-mix-panel", children=[
-            html.H2(t("panel.categories", lang), className="zs-panel-title"),
-            html.Ul(id=CATEGORY_MIX, className="zs-mix"),
-        ]),
-        html.Section(className="zs-panel zs-mix-panel", children=[
-            html.H2(t("panel.sources", lang), className="zs-panel-title"),
-            html.Ul(id=SOURCE_MIX, className="zs-mix zs-mix-sources"),
-        ]),
+        _panel("chart", "panel.hours", lang, _chart(HOURS_CHART)),
+        _panel("chart", "panel.days", lang, _chart(DAYS_CHART)),
+        _panel("mix", "panel.categories", lang, html.Ul(id=CATEGORY_MIX, className="zs-mix")),
+        _panel("mix", "panel.sources", lang, html.Ul(id=SOURCE_MIX, className="zs-mix zs-mix-sources")),
     ])
 
 
@@ -197,30 +191,20 @@ def layout(ctx: WallContext) -> html.Div:
                         html.Div(id=OVERLAY, className="zs-overlay", role="alert"),
                     ]),
                     html.Div(className="zs-side", children=[
-                        html.Section(className="zs-panel zs-league-panel", children=[
-                            html.H2(t("panel.departments", lang), className="zs-panel-title"),
-                            html.Div(t("league.departments_hint", lang), className="zs-panel-hint"),
-                            html.Ul(id=DEPARTMENTS, className="zs-league"),
-                        ]),
-                        html.Section(className="zs-panel zs-league-panel", children=[
-                            html.H2(t("panel.townships", lang), className="zs-panel-title"),
-                            html.Div(t("league.townships_hint", lang), className="zs-panel-hint"),
-                            html.Ul(id=TOWNSHIP_RANKING, className="zs-league"),
-                        ]),
+                        _panel("league", "panel.departments", lang,
+                               html.Div(t("league.departments_hint", lang), className="zs-panel-hint"),
+                               html.Ul(id=DEPARTMENTS, className="zs-league")),
+                        _panel("league", "panel.townships", lang,
+                               html.Div(t("league.townships_hint", lang), className="zs-panel-hint"),
+                               html.Ul(id=TOWNSHIP_RANKING, className="zs-league")),
                     ]),
                 ],
             ),
             html.Footer(
                 className="zs-foot",
                 children=[
-                    html.Section(className="zs-panel zs-ticker-panel", children=[
-                        html.H2(t("panel.ticker", lang), className="zs-panel-title"),
-                        html.Ul(id=TICKER, className="zs-ticker"),
-                    ]),
-                    html.Section(className="zs-panel zs-warnings-panel", children=[
-                        html.H2(t("panel.warnings", lang), className="zs-panel-title"),
-                        html.Ul(id=WARNINGS, className="zs-warnings"),
-                    ]),
+                    _panel("ticker", "panel.ticker", lang, html.Ul(id=TICKER, className="zs-ticker")),
+                    _panel("warnings", "panel.warnings", lang, html.Ul(id=WARNINGS, className="zs-warnings")),
                 ],
             ),
         ],
