@@ -1,8 +1,8 @@
 /* zhongshu: the wall's live state. Snapshot first, then ordered deltas by push; a seq gap, a reconnect
- * or a status naming a newer seq triggers a resync from the snapshot API. Figures, ticker, warnings and
- * leagues are drawn into nodes this script owns (Dash renders them empty); pins are kept in place by
- * zhongshu-map.js. Nothing here polls for live data: the only timers are the clock and the roster's
- * daily reload.
+ * or a status naming a newer seq triggers a resync: the deltas it missed, or a snapshot when they are gone.
+ * Figures, ticker, warnings and leagues are drawn into nodes this script owns (Dash renders them empty);
+ * pins are kept in place by zhongshu-map.js. Nothing here polls for live data: the only timers are the clock
+ * and the roster's daily reload.
  */
 (function () {
   "use strict";
@@ -28,7 +28,7 @@
     staleSeconds: 30,
     socket: null,
     listeners: [],
-    stats: { resyncs: 0, applied: 0, renders: 0, ms: {} },
+    stats: { resyncs: 0, catchups: 0, caughtUp: 0, snapshots: 0, applied: 0, renders: 0, ms: {} },
     dirty: {},
     pendingDeltas: [],
     pinChanges: new Set(),
@@ -121,10 +121,46 @@
     scheduleRender(d);
   }
 
+  // Bring the wall up to the server: first by the deltas it missed (the ingest logs what it pushes; a web
+  // process serves them from Redis), and by a whole snapshot from the store when the log cannot (410: trimmed,
+  // a break in the chain, too far behind) or on the first load. Deltas pushed meanwhile wait in the buffer.
   function resync(why) {
     if (live.syncing) return;
     live.syncing = true;
     live.stats.resyncs += 1;
+    if (live.seq === null) { takeSnapshot(why); return; }
+    var url = "/api/deltas?after=" + live.seq + "&why=" + encodeURIComponent(why);
+    fetch(url, { cache: "no-store", credentials: "same-origin" })
+      .then(function (r) { return r.status === 200 ? r.json() : null; })
+      .then(function (c) {
+        if (c && catchUp(c)) {
+          live.stats.catchups += 1;
+          finishSync();
+        } else {
+          takeSnapshot("catchup");
+        }
+      })
+      .catch(function () { takeSnapshot("catchup"); });
+  }
+
+  function catchUp(c) {
+    if (c.after !== live.seq) return false;
+    for (var i = 0; i < c.deltas.length; i++) {
+      var d = c.deltas[i];
+      if (d.seq < live.seq) continue;
+      if (d.prev > live.seq) return false;
+      applyDelta(d);
+    }
+    if (c.leagues) { live.leagues = c.leagues; live.dirty.leagues = true; }
+    if (c.trends) { live.trends = c.trends; live.dirty.trends = true; }
+    if (c.sources) live.sources = c.sources;
+    if (c.last_heartbeat_at) live.lastHeartbeatAt = c.last_heartbeat_at;
+    live.stats.caughtUp += c.merged || c.deltas.length;
+    return true;
+  }
+
+  function takeSnapshot(why) {
+    live.stats.snapshots += 1;
     var url = "/api/snapshot?names=1&lang=" + encodeURIComponent(live.lang) + "&why=" + encodeURIComponent(why);
     fetch(url, { cache: "no-store", credentials: "same-origin" })
       .then(function (r) {
@@ -133,21 +169,26 @@
       })
       .then(function (snap) {
         applySnapshot(snap);
-        var pending = live.buffer;
-        live.buffer = [];
-        live.syncing = false;
-        for (var i = 0; i < pending.length; i++) {
-          var d = pending[i];
-          if (d.seq < live.seq) continue;
-          if (d.prev > live.seq) { scheduleRender(null); resync("gap"); return; }
-          applyDelta(d);
-        }
-        scheduleRender(null);
+        finishSync();
       })
       .catch(function () {
         live.syncing = false;
         setTimeout(function () { resync(why); }, 2000 + Math.random() * 2000);
       });
+  }
+
+  // Apply what was pushed while syncing; a break in it starts another resync.
+  function finishSync() {
+    var pending = live.buffer;
+    live.buffer = [];
+    live.syncing = false;
+    for (var i = 0; i < pending.length; i++) {
+      var d = pending[i];
+      if (d.seq < live.seq) continue;
+      if (d.prev > live.seq) { scheduleRender(null); resync("gap"); return; }
+      applyDelta(d);
+    }
+    scheduleRender(null);
   }
 
   function onStatus(s) {
@@ -235,7 +276,10 @@
     // The number at full size, the % sign smaller, so nine figures fit one row at 1920 px.
     var node = el(id);
     if (!node) return;
-    var text = rate === null || rate === undefined ? "\u2014" : (rate * 100).toFixed(1);
+    // From 100 % up (本月办结率 early in a month, when last month's cases close: its 口径 is resolved this
+    // month / registered this month) whole percents: "120%" keeps the tile's size, "119.7%" would not.
+    var text = rate === null || rate === undefined ? "\u2014"
+      : rate >= 0.9995 ? String(Math.round(rate * 100)) : (rate * 100).toFixed(1);
     if (node.getAttribute("data-value") === text) return;
     node.setAttribute("data-value", text);
     node.textContent = text;
@@ -484,17 +528,18 @@
     var freshest = [live.lastEventAt, live.lastHeartbeatAt].filter(Boolean)
       .map(function (s) { return Date.parse(s); });
     var last = freshest.length ? Math.max.apply(null, freshest) : null;
+    var age = last === null ? null : (Date.now() - last) / 1000;
     if (!live.socket || !live.socket.connected) {
+      // The last good state stays up; past the stale time the warning says how old it is.
       text = label("status.offline");
+      if (age !== null && age > live.staleSeconds) text += " · " + staleText(age);
       cls = "zs-dot zs-dot-bad";
     } else if (last === null) {
       text = label("status.waiting");
       cls = "zs-dot zs-dot-wait";
     } else {
-      var age = (Date.now() - last) / 1000;
       if (age > live.staleSeconds) {
-        text = age >= 60 ? label("status.stale") + " " + Math.floor(age / 60) + " " + label("status.minutes")
-                         : label("status.stale") + " " + Math.floor(age) + " " + label("status.seconds");
+        text = staleText(age);
         cls = "zs-dot zs-dot-bad";
       } else {
         text = label("status.updated") + " " + fmt(new Date(last),
@@ -515,6 +560,11 @@
     setClass("wall-feed-dot", cls);
     var box = el("wall-feed-status");
     if (box && box.parentNode) box.parentNode.classList.toggle("zs-feed-bad", cls === "zs-dot zs-dot-bad");
+  }
+
+  function staleText(age) {
+    return age >= 60 ? label("status.stale") + " " + Math.floor(age / 60) + " " + label("status.minutes")
+                     : label("status.stale") + " " + Math.floor(age) + " " + label("status.seconds");
   }
 
   // Publishers silent past what they promised (three heartbeat intervals, at least the wall's stale time).
@@ -579,6 +629,7 @@
     socket.on("leagues", function (lg) { live.leagues = lg; live.dirty.leagues = true; scheduleRender(null); });
     socket.on("trends", function (tr) { live.trends = tr; live.dirty.trends = true; scheduleRender(null); });
     socket.connect();
+    window.addEventListener("online", function () { socket.retryNow(); });
     tick();
     setInterval(tick, 1000);
   }

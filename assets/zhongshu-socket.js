@@ -2,7 +2,8 @@
  *
  * Why our own: the wall must see every delta in order and decide itself when to resync; clients that
  * surface events as Dash props lose events to Dash's prop coalescing. This client reconnects forever
- * with capped exponential backoff and jitter, and treats a missing server ping as a lost connection.
+ * with capped exponential backoff (0.5 s doubling to 15 s) and jitter, at once when the browser reports
+ * its network back, and treats a missing server ping as a lost connection.
  */
 (function () {
   "use strict";
@@ -63,9 +64,16 @@
   SocketClient.prototype._armWatchdog = function () {
     var self = this;
     clearTimeout(self.watchdog);
-    self.watchdog = setTimeout(function () {
-      if (self.ws) self.ws.close();
-    }, self.pingDeadline || 60000);
+    self.watchdog = setTimeout(function () { self._abandon(); }, self.pingDeadline || 60000);
+  };
+
+  // The server's pings stopped: the network is gone. Give up on this socket at once (a close handshake over
+  // a dead network would keep it "open" for minutes) and start reconnecting; its late events are ignored.
+  SocketClient.prototype._abandon = function () {
+    var ws = this.ws;
+    if (!ws) return;
+    this._onClose();
+    try { ws.close(); } catch (err) { /* already closing */ }
   };
 
   SocketClient.prototype._onPacket = function (data) {
@@ -116,13 +124,21 @@
   SocketClient.prototype._scheduleRetry = function () {
     var self = this;
     if (self.stopped) return;
-    var cap = Math.min(30000, 500 * Math.pow(2, self.attempt));
+    var cap = Math.min(15000, 500 * Math.pow(2, self.attempt));
     var delay = cap / 2 + Math.random() * (cap / 2);
     self.attempt = Math.min(self.attempt + 1, 10);
     clearTimeout(self.retryTimer);
     self.retryTimer = setTimeout(function () {
       self.connect();
     }, delay);
+  };
+
+  // The browser says its network is back: try now instead of at the end of a backoff of up to 15 s.
+  SocketClient.prototype.retryNow = function () {
+    if (this.stopped || this.ws) return;
+    this.attempt = 0;
+    clearTimeout(this.retryTimer);
+    this.connect();
   };
 
   SocketClient.prototype.close = function () {

@@ -6,14 +6,20 @@ import logging
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import redis
 from flask import Blueprint, Response, jsonify, request
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from dashboard.metrics import get_metrics
 from dashboard.state import get_state
 from datafeeds import deadletters, queries
 from datafeeds.clock import local_day, utcnow
-from datafeeds.sources import read_status
+from datafeeds.deltalog import DeltaLog, Gone
+from datafeeds.models import IngestState
+from datafeeds.sources import read_status, stored_sources
+from datafeeds.wallstate import merge_deltas
 from layouts.i18n import pick_lang
 
 log = logging.getLogger(__name__)
@@ -38,6 +44,53 @@ def snapshot() -> Response:
     if request.args.get("names"):
         snap["names"] = queries.names(state.engine, pick_lang(request.args.get("lang"), state.settings.lang))
     response = jsonify(snap)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@blueprint.get("/api/deltas")
+def deltas() -> tuple[Response, int]:
+    """Return the deltas a wall missed since its seq (`?after=`), or 410 when it must take a snapshot.
+
+    A wall that reconnects or sees a seq gap asks here first: the deltas come from Redis (the log the ingest
+    keeps of what it pushed) and cost the store one read, where a snapshot reads every open case. 410 says
+    why the log cannot bring this wall to the store's seq; 503 that Redis did not answer. With the deltas
+    come the month's panels as last pushed and each publisher's state, so the wall ends exactly where a
+    snapshot would have put it.
+    """
+    state = get_state()
+    metrics = get_metrics()
+    try:
+        after = int(request.args.get("after", ""))
+        if after < 0:
+            raise ValueError(after)
+    except ValueError:
+        return jsonify({"error": "after must be a seq (a whole number ≥ 0)"}), 400
+    dlog = DeltaLog(state.redis(), state.settings.feed_prefix)
+    with Session(state.engine) as conn:
+        store_seq = queries.store_seq(conn)  # before the log: what the log holds must reach at least this far
+        sources = stored_sources(conn)
+        heartbeat = conn.execute(select(IngestState.last_heartbeat_at).where(IngestState.id == 1)).scalar()
+    try:
+        catch = dlog.after(after, store_seq=store_seq, max_bytes=state.settings.catchup_max_bytes)
+        panels = dlog.read_panels() or {}
+    except Gone as gone:
+        metrics.catchup(gone.reason)
+        return _no_store(jsonify({"gone": gone.reason, "seq": store_seq})), 410
+    except (redis.RedisError, OSError) as exc:
+        log.warning("deltas: Redis did not answer: %s", exc)
+        metrics.catchup("redis_down")
+        return _no_store(jsonify({"gone": "redis_down", "seq": store_seq})), 503
+    metrics.catchup("served", len(catch.deltas))
+    # One delta for the lot (later values win, pins and ticker combined, as the ingest coalesces under load):
+    # a minute's 300 deltas each carry the whole counters and warning list; merged they are a fifth the size.
+    merged = [merge_deltas(catch.deltas)] if catch.deltas else []
+    body = {"after": after, "seq": catch.seq, "deltas": merged, "merged": len(catch.deltas), "sources": sources,
+            "last_heartbeat_at": _iso(heartbeat), **{k: v for k, v in panels.items() if k in ("leagues", "trends")}}
+    return _no_store(jsonify(body)), 200
+
+
+def _no_store(response: Response) -> Response:
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -38,8 +38,10 @@ log = logging.getLogger(__name__)
 blueprint = Blueprint("metrics", __name__)
 
 # Why a wall asked for a snapshot (assets/zhongshu-live.js's resync(why)); anything else counts as `other`,
-# so a caller cannot grow the number of series.
-SNAPSHOT_WHYS = ("connect", "gap", "status")
+# so a caller cannot grow the number of series. `catchup`: the delta log could not bring it up to date.
+SNAPSHOT_WHYS = ("connect", "gap", "status", "catchup")
+# How a wall's request for the deltas it missed ended (`/api/deltas`): `served`, or why it must take a snapshot.
+CATCHUP_OUTCOMES = ("served", "gap", "behind", "too_big", "ahead", "redis_down")
 
 
 class WebMetrics:
@@ -54,6 +56,13 @@ class WebMetrics:
         self.snapshots = Counter("zhongshu_snapshot_requests",
                                  "Snapshots served (a wall's start or resync), by why the wall asked",
                                  ["why"], registry=self.registry)
+        self.catchups = Counter("zhongshu_catchup_requests",
+                                "Walls' requests for the deltas they missed, by outcome (all but `served` "
+                                "send the wall to a snapshot)", ["outcome"], registry=self.registry)
+        self.catchup_deltas = Counter("zhongshu_catchup_deltas", "Deltas served to walls catching up",
+                                      registry=self.registry)
+        for outcome in CATCHUP_OUTCOMES:
+            self.catchups.labels(outcome)
         for view in VIEWS:
             self.clients.labels(view)
             self.connects.labels(view)
@@ -80,6 +89,11 @@ class WebMetrics:
             view = self._views.pop(sid, None)
         if view is not None:
             self.clients.labels(view).dec()
+
+    def catchup(self, outcome: str, deltas: int = 0) -> None:
+        """Count a request for missed deltas by how it ended, and the deltas it served."""
+        self.catchups.labels(outcome if outcome in CATCHUP_OUTCOMES else "gap").inc()
+        self.catchup_deltas.inc(deltas)
 
     def snapshot_requested(self, why: str | None) -> None:
         """Count a snapshot request by the reason the wall gave (`none` when it gave none)."""
@@ -131,14 +145,11 @@ class IngestCollector(Collector):
 
     def __init__(self, state: AppState) -> None:
         self.state = state
-        self._client: redis.Redis | None = None
 
     def collect(self) -> Iterable[Metric]:
         """Yield the ingest's metrics, `zhongshu_ingest_metrics_age_seconds` and `zhongshu_redis_up`."""
-        if self._client is None:
-            self._client = redis.Redis.from_url(self.state.redis_url, socket_timeout=2, socket_connect_timeout=2)
         try:
-            snap = read_ingest_metrics(self._client, self.state.settings.feed_prefix)
+            snap = read_ingest_metrics(self.state.redis(), self.state.settings.feed_prefix)
         except (redis.RedisError, OSError) as exc:
             log.warning("metrics: Redis did not answer: %s", exc)
             yield GaugeMetricFamily("zhongshu_redis_up", "Whether this web process can reach Redis", value=0)

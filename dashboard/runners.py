@@ -19,6 +19,7 @@ from datafeeds.apply import Applier
 from datafeeds.county import County, build_county, load_county
 from datafeeds.db import make_engine, make_sessionmaker, migrate
 from datafeeds.deadlines import DeadlinePolicy
+from datafeeds.deltalog import DeltaLog
 from datafeeds.guard import FeedLimits
 from datafeeds.ingest import Ingest, SocketIOEmitter
 
@@ -89,9 +90,11 @@ def build_ingest(settings: Settings, redis_url: str) -> Ingest:
                       auto_cards=settings.auto_supervision, prefix=settings.feed_prefix,
                       limits=feed_limits(settings), dead_letter_max=settings.dead_letter_max)
     emitter = SocketIOEmitter(redis_url, settings.socketio_channel)
-    return Ingest(applier, redis.Redis.from_url(redis_url), prefix=settings.feed_prefix, emitter=emitter,
+    client = redis.Redis.from_url(redis_url)
+    return Ingest(applier, client, prefix=settings.feed_prefix, emitter=emitter,
                   batch_max=settings.ingest_batch_max, emit_rate=settings.emit_rate,
-                  league_every=settings.league_seconds, metrics_every=settings.metrics_seconds)
+                  league_every=settings.league_seconds, metrics_every=settings.metrics_seconds,
+                  delta_log=DeltaLog(client, settings.feed_prefix, maxlen=settings.delta_log))
 
 
 def ingest(settings: Settings) -> None:

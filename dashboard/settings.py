@@ -62,6 +62,13 @@ class Settings(BaseSettings):
     stream_maxlen: int = Field(
         100_000, ge=1000, description="Entries the feed log (a Redis Stream the ingest replays gaps from) keeps"
     )
+    delta_log: int = Field(
+        2000, ge=10, description="Deltas kept for walls that missed some (a Redis Stream); older gaps take a snapshot"
+    )
+    catchup_max_bytes: int = Field(
+        16_000_000, ge=10_000,
+        description="Most bytes of delta log read for one catch-up; a larger gap takes a snapshot"
+    )
     ticker_size: int = Field(40, description="Events kept in the wall's ticker")
     duty_roster: Path | None = Field(
         None, description="TOML file naming who is on duty (带班领导/值班员); shown masked on the wall"

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import redis
 from flask import Flask, current_app
 from sqlalchemy import Engine
 
@@ -26,7 +27,15 @@ class AppState:
     _gcj: dict[str, Any] | None = None
     _roster: Roster | None = None
     _roster_stamp: float | None = None
+    _redis: redis.Redis | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def redis(self) -> redis.Redis:
+        """Return this app's Redis client (one connection pool, shared by the request threads)."""
+        with self._lock:
+            if self._redis is None:
+                self._redis = redis.Redis.from_url(self.redis_url, socket_timeout=2, socket_connect_timeout=2)
+            return self._redis
 
     @property
     def tz(self) -> ZoneInfo:

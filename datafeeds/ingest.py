@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from datafeeds.apply import Applier, RawMessage, merge_deltas
 from datafeeds.clock import month_start_utc, utcnow
 from datafeeds.contract import Channel, channel_name, stream_key
+from datafeeds.deltalog import DeltaLog
 from datafeeds.leagues import leagues
 from datafeeds.metrics import IngestMetrics, MetricsWriter
 from datafeeds.models import IngestState
@@ -123,8 +124,11 @@ class Ingest:
 
     def __init__(self, applier: Applier, client: redis.Redis, *, prefix: str, emitter: Emitter | None,
                  batch_max: int = 2000, emit_rate: float = 50.0, status_every: float = 5.0,
-                 league_every: float = 30.0, catchup_every: float = 2.0, metrics_every: float = 5.0) -> None:
+                 league_every: float = 30.0, catchup_every: float = 2.0, metrics_every: float = 5.0,
+                 delta_log: DeltaLog | None = None) -> None:
         self.applier, self.client, self.prefix, self.emitter = applier, client, prefix, emitter
+        # Every delta pushed is logged first, so a wall that missed some fetches them (`/api/deltas`).
+        self.delta_log = delta_log
         self.batch_max = batch_max
         self.bucket = TokenBucket(emit_rate, burst=max(1.0, emit_rate / 5))
         self.status_every = status_every
@@ -153,6 +157,11 @@ class Ingest:
 
     def start(self) -> None:
         """Start the subscriber thread and wait until it listens."""
+        if self.delta_log is not None:
+            try:
+                self.delta_log.reset_if_ahead(self.applier.committed_seq)
+            except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+                log.warning("could not read the wall delta log: %s", exc)
         self.subscriber.start()
         self.metrics_writer.start()
         self.subscriber.ready.wait(10)
@@ -323,6 +332,14 @@ class Ingest:
         if self.emitter is not None:
             delta["sent_ms"] = time.time() * 1000  # lets the walls (and benchmarks) see transit time
             self._emitted_seq = delta["seq"]
+            if self.delta_log is not None:
+                try:
+                    self.delta_log.append(delta)  # before the push: a wall that hears of it can fetch it
+                except redis.RedisError as exc:
+                    # Pushed all the same; a wall that needs it from the log finds the chain broken there
+                    # and takes a snapshot.
+                    self.metrics.delta_log_errors.inc()
+                    log.warning("could not log delta %s: %s", delta["seq"], exc)
             try:
                 self.emitter.emit("delta", delta, WALL_ROOM)
                 self.metrics.deltas.inc()
@@ -364,6 +381,11 @@ class Ingest:
         with Session(self.applier.engine) as conn:
             panels = {"leagues": leagues(conn, month_start_utc(now, self.applier.tz), now),
                       "trends": trends(conn, now, self.applier.tz)}
+        if self.delta_log is not None:
+            try:
+                self.delta_log.store_panels(panels)
+            except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+                log.warning("could not keep the panels for catching-up walls: %s", exc)
         for event, data in panels.items():
             try:
                 self.emitter.emit(event, data, WALL_ROOM)

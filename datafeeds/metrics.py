@@ -70,6 +70,9 @@ class IngestMetrics(Collector):
                               registry=self.registry)
         self.emit_errors = Counter("zhongshu_delta_emit_errors", "Delta batches the ingest could not send",
                                    registry=self.registry)
+        self.delta_log_errors = Counter("zhongshu_delta_log_errors",
+                                        "Deltas the ingest pushed but could not keep in the walls' delta log",
+                                        registry=self.registry)
         self.registry.register(self)
         ProcessCollector(namespace="zhongshu_ingest", registry=self.registry)
         applier = ingest.applier

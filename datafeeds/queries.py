@@ -42,17 +42,19 @@ def snapshot(engine: Engine, now: datetime, *, tz: ZoneInfo = SHANGHAI, ticker_s
     """
     for _ in range(tries):
         with Session(engine) as conn:
-            before = _seq(conn)
+            before = store_seq(conn)
             state = _read_wall(conn, now, tz, ticker_size)
-            after = _seq(conn)
+            after = store_seq(conn)
         if before == after:
             state["seq"] = after
             return state
     raise SnapshotRace(f"the store changed during {tries} reads")
 
 
-def _seq(conn: Session) -> int:
+def store_seq(conn: Session) -> int:
+    """Return the global seq of the last batch the store holds."""
     return conn.execute(select(IngestState.seq).where(IngestState.id == 1)).scalar() or 0
+
 
 
 def _read_wall(conn: Session, now: datetime, tz: ZoneInfo, ticker_size: int) -> dict[str, Any]:

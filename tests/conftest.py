@@ -119,6 +119,21 @@ class Stack:
         self.ingest.subscriber.ready.wait(10)
         return self
 
+    def stop_ingest(self) -> None:
+        """Stop the ingest as its process ending would (the web server goes on)."""
+        self.ingest.stop.set()
+        self._ingest_thread.join(10)
+        self.ingest.applier.engine.dispose()
+
+    def start_ingest(self) -> None:
+        """Start a new ingest, as a restarted process would: state from the store, gaps from the feed log."""
+        from dashboard.runners import build_ingest
+
+        self.ingest = build_ingest(self.settings, self.settings.redis_url or "")
+        self._ingest_thread = threading.Thread(target=self.ingest.run, daemon=True, name="test-ingest")
+        self._ingest_thread.start()
+        self.ingest.subscriber.ready.wait(10)
+
     def stop(self) -> None:
         self.ingest.stop.set()
         self._ingest_thread.join(10)

@@ -95,6 +95,7 @@ def test_a_wall_that_misses_deltas_resyncs_from_the_store(stack, browser: Browse
     stack.ingest.applier.apply(raws)
     assert counter.text_content() == "0"
     resyncs = page.evaluate("zhongshu.live.stats.resyncs")
+    snapshots = page.evaluate("zhongshu.live.stats.snapshots")
     # The next delta the wall sees is seq 4 → 4: it knows it missed 1–3 and fetches the snapshot.
     mgr = RedisManager(stack.settings.redis_url, channel=stack.settings.socketio_channel, write_only=True)
     snap_counters = stack.ingest.applier.counters()
@@ -106,6 +107,8 @@ def test_a_wall_that_misses_deltas_resyncs_from_the_store(stack, browser: Browse
     assert page.evaluate("zhongshu.live.seq") == 3
     # (the ingest's periodic status, which carries the seq, may have noticed the gap first)
     assert page.evaluate("zhongshu.live.stats.resyncs") >= resyncs + 1
+    # those three were never pushed, so never logged: the delta log cannot bring the wall up, a snapshot does
+    assert page.evaluate("zhongshu.live.stats.snapshots") >= snapshots + 1
     # the three cases sit on one spot: the map shows them as one bubble of three
     expect(page.locator(".zs-cluster")).to_have_text("3")
     assert page.evaluate("zhongshu.pins.count()") == 3

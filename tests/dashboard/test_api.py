@@ -59,3 +59,32 @@ def test_wall_page_and_assets_come_from_the_app(app) -> None:
     for asset in ("wall.css", "zhongshu-live.js", "zhongshu-socket.js", "zhongshu-map.js"):
         assert asset in html
     assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html
+
+
+def test_a_wall_catches_up_on_the_deltas_it_missed(stack, rclient, county, wait_for) -> None:
+    town = county.townships()[2]
+    pub = Publisher(rclient, prefix=stack.settings.feed_prefix, source="catchup-test")
+    for n in range(3):
+        pub.publish("case.registered", {"case_no": f"C-{n}", "title": "邻里纠纷", "category": "02",
+                                        "source_channel": "grid", "township": town.code,
+                                        "lat": town.lat, "lon": town.lon})
+        stack.wait_seq(n + 1)
+    wait_for(lambda: _get(f"{stack.url}/api/deltas?after=1")[0] == 200)  # logged once pushed
+    _status, body = _get(f"{stack.url}/api/deltas?after=1")
+    assert body["after"] == 1 and body["seq"] == 3
+    assert body["merged"] >= 2  # the pushes of seq 2 and 3 (and of 1: it ends at the wall's seq), as one delta
+    [delta] = body["deltas"]
+    assert delta["prev"] <= 1 and delta["seq"] == 3
+    assert {"C-1", "C-2"} <= {p["case_no"] for p in delta["pins"]["upsert"]}
+    assert delta["counters"]["open"] == 3
+    assert [r["case_no"] for r in delta["ticker"]][-2:] == ["C-1", "C-2"]
+    assert "sources" in body and "last_heartbeat_at" in body
+    assert _get(f"{stack.url}/api/deltas?after=-1")[0] == 400
+    assert _get(f"{stack.url}/api/deltas?after=x")[0] == 400
+    assert _get(f"{stack.url}/api/deltas?after=99") == (410, {"gone": "ahead", "seq": 3})
+    # the log lost its start (trimmed, or Redis restarted empty): the wall is told to take a snapshot
+    rclient.delete(f"{stack.settings.feed_prefix}:wall:deltas")
+    assert _get(f"{stack.url}/api/deltas?after=1") == (410, {"gone": "behind", "seq": 3})
+    metrics = urllib.request.urlopen(f"{stack.url}/metrics", timeout=5).read().decode()
+    assert 'zhongshu_catchup_requests_total{outcome="served"} 2.0' in metrics  # the wait above, and the read
+    assert 'zhongshu_catchup_requests_total{outcome="ahead"} 1.0' in metrics
