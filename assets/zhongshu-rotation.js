@@ -155,6 +155,11 @@
   }
 
   function tick() {
+    if (!ns.live || ns.live.seq === null) {
+      // Nothing to show yet: hold the overview, so its first turn is a whole one once the figures are in.
+      rot.shownAt = Date.now();
+      return;
+    }
     if (overlayShown()) {
       // An alert takes the screen: back to the map it is drawn over, and hold there.
       if (rot.page !== "overview") show(Math.max(0, rot.pages.indexOf("overview")));

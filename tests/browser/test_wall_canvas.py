@@ -106,7 +106,7 @@ def test_tiles_and_gcj02_are_configuration(settings, make_stack, browser: Browse
     Publisher(rclient, prefix=tiled.feed_prefix, source="gcj-test").publish("case.registered", {
         "case_no": "J-1", "title": "物业纠纷", "category": "0402", "source_channel": "grid",
         "township": town.code, "lat": town.lat, "lon": town.lon})
-    page.wait_for_function("zhongshu.pins.markers.has('J-1')", timeout=3_000)
+    page.wait_for_function("zhongshu.pins.markers.has('J-1')", timeout=10_000)
     lat, lon = page.evaluate("(() => { const p = zhongshu.pins.markers.get('J-1').marker.getLatLng();"
                              " return [p.lat, p.lng]; })()")
     want = wgs84_to_gcj02(town.lat, town.lon)

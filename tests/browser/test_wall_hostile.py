@@ -44,12 +44,12 @@ def test_html_and_script_in_feed_text_show_as_text(stack: Any, browser: Browser,
 
     # Where the wall shows feed text (the alert across the map), it shows it literally.
     overlay = page.locator("#wall-alert-overlay")
-    expect(overlay).to_contain_text(IMG, timeout=3_000)
+    expect(overlay).to_contain_text(IMG, timeout=10_000)
     expect(overlay).to_contain_text(SCRIPT)
     expect(overlay).to_contain_text(SVG)
-    expect(page.locator("#wall-c-today_registered")).to_have_text("1", timeout=3_000)
-    expect(page.locator('path[data-case="XSS-1"]')).to_be_attached(timeout=3_000)
-    expect(page.locator('#wall-warnings li[data-case="XSS-1"]')).to_be_attached(timeout=3_000)
+    expect(page.locator("#wall-c-today_registered")).to_have_text("1", timeout=10_000)
+    expect(page.locator('path[data-case="XSS-1"]')).to_be_attached(timeout=10_000)
+    expect(page.locator('#wall-warnings li[data-case="XSS-1"]')).to_be_attached(timeout=10_000)
     # No element came out of the text, nothing ran.
     assert overlay.evaluate("el => el.children.length") == 0
     assert page.locator('img[src="x"], svg[onload], script:text("__pwned")').count() == 0

@@ -44,10 +44,10 @@ def test_crowded_pins_become_one_bubble_and_a_major_case_stays_on_top(stack, bro
     pub.publish_many([*crowd, _case(pub, "M-1", town.code, town.lat + 0.002, town.lon + 0.002, group=True,
                                     people_involved=60),
                       _case(pub, "F-1", far.code, far.lat, far.lon)])
-    expect(page.locator("#wall-c-open")).to_have_text("14", timeout=3_000)
+    expect(page.locator("#wall-c-open")).to_have_text("14", timeout=10_000)
 
     bubble = page.locator(".zs-cluster")
-    expect(bubble).to_have_count(1, timeout=2_000)
+    expect(bubble).to_have_count(1, timeout=10_000)
     expect(bubble).to_have_text("12")
     expect(bubble).to_have_class(re.compile(r"\bzs-risk-normal\b"))
     expect(bubble).to_be_visible()
@@ -68,17 +68,17 @@ def test_crowded_pins_become_one_bubble_and_a_major_case_stays_on_top(stack, bro
     page.evaluate("window.__zsBubble = document.querySelector('.zs-cluster')")
     expect(bubble).not_to_have_class(re.compile(r"\bzs-alarm\b"))
     pub.publish("case.supervised", {"case_no": "C-4", "level": "red"})
-    expect(bubble).to_have_class(re.compile(r"\bzs-alarm\b"), timeout=2_000)
+    expect(bubble).to_have_class(re.compile(r"\bzs-alarm\b"), timeout=10_000)
     expect(bubble).to_have_class(re.compile(r"\bzs-risk-normal\b"))
     pub.publish_many([pub.event("case.supervised", {"case_no": f"C-{n}", "level": "red"}) for n in (5, 6)])
-    expect(bubble).to_have_class(re.compile(r"\bzs-risk-overdue\b"), timeout=2_000)
+    expect(bubble).to_have_class(re.compile(r"\bzs-risk-overdue\b"), timeout=10_000)
     expect(bubble).to_have_text("12")
     assert page.evaluate("window.__zsBubble === document.querySelector('.zs-cluster')")
 
     # Ten cases end: the two left are drawn as pins again and the bubble goes.
     pub.publish_many([pub.event("case.terminated", {"case_no": f"C-{n}", "reason": "重复登记"}) for n in range(10)])
-    expect(page.locator("#wall-c-open")).to_have_text("4", timeout=3_000)
-    expect(bubble).to_have_count(0, timeout=2_000)
+    expect(page.locator("#wall-c-open")).to_have_text("4", timeout=10_000)
+    expect(bubble).to_have_count(0, timeout=10_000)
     expect(page.locator('path[data-case="C-10"]')).to_be_attached()
     expect(page.locator('path[data-case="C-11"]')).to_be_attached()
     assert page.evaluate("[zhongshu.pins.count(), zhongshu.pins.clusters()]") == [4, 0]
@@ -99,12 +99,12 @@ def test_heat_fills_a_township_by_its_open_cases(settings, make_stack, browser: 
     busy, quiet, calm = county.townships()[1], county.townships()[6], county.townships()[9]
     sel = {t.code: f'path[data-township="{t.code}"]' for t in (busy, quiet, calm)}
     for code in sel:
-        expect(page.locator(sel[code])).to_have_attribute("data-open", "0", timeout=3_000)
+        expect(page.locator(sel[code])).to_have_attribute("data-open", "0", timeout=10_000)
         assert page.evaluate(FILL, sel[code]) == BASE_FILL
 
     pub = Publisher(rclient, prefix=stack.settings.feed_prefix, source="heat-test")
     pub.publish_many([_case(pub, f"H-{n}", busy.code, busy.lat + 0.003 * n, busy.lon) for n in range(4)])
-    expect(page.locator(sel[busy.code])).to_have_attribute("data-open", "4", timeout=3_000)
+    expect(page.locator(sel[busy.code])).to_have_attribute("data-open", "4", timeout=10_000)
     hot = page.evaluate(FILL, sel[busy.code])
     assert hot != BASE_FILL
     assert page.evaluate(FILL, sel[quiet.code]) == BASE_FILL
@@ -112,7 +112,7 @@ def test_heat_fills_a_township_by_its_open_cases(settings, make_stack, browser: 
     pub.publish("case.registered", {"case_no": "Q-1", "title": "噪音扰民", "category": "02",
                                     "source_channel": "hotline_12345", "township": quiet.code,
                                     "lat": quiet.lat, "lon": quiet.lon})
-    expect(page.locator(sel[quiet.code])).to_have_attribute("data-open", "1", timeout=3_000)
+    expect(page.locator(sel[quiet.code])).to_have_attribute("data-open", "1", timeout=10_000)
     warm = page.evaluate(FILL, sel[quiet.code])
     assert warm not in (BASE_FILL, hot)  # one case against the busiest township's four: a lighter step
     assert page.evaluate(FILL, sel[busy.code]) == hot
@@ -120,7 +120,7 @@ def test_heat_fills_a_township_by_its_open_cases(settings, make_stack, browser: 
 
     # Cases that end leave the fill: the busy township cools back to the plain look.
     pub.publish_many([pub.event("case.terminated", {"case_no": f"H-{n}", "reason": "重复登记"}) for n in range(4)])
-    expect(page.locator(sel[busy.code])).to_have_attribute("data-open", "0", timeout=3_000)
+    expect(page.locator(sel[busy.code])).to_have_attribute("data-open", "0", timeout=10_000)
     assert page.evaluate(FILL, sel[busy.code]) == BASE_FILL
     assert errors == []
     page.close()
