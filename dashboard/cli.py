@@ -1,4 +1,5 @@
-"""The `zhongshu` command: serve, ingest, simulate, publish, demo, the schema and dead-letter tools."""
+"""The `zhongshu` command: serve, ingest, simulate, publish, demo, the schema and dead-letter tools, users,
+display tokens and the audit log."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from dashboard import deadletter_cli
+from dashboard import accounts_cli, deadletter_cli
 from dashboard.settings import Settings
 
 
@@ -113,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     sch.set_defaults(func=cmd_schema)
     sub.add_parser("demo", help=cmd_demo.__doc__).set_defaults(func=cmd_demo)
     deadletter_cli.add_parser(sub)
+    accounts_cli.add_parser(sub)
     return parser
 
 

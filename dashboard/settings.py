@@ -108,6 +108,11 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = Field(
         "text", description="Log lines as human text, or `json`: one JSON object per line for a log collector"
     )
+    audit_retention_days: int = Field(
+        180, ge=180,
+        description="Days the audit log (sign-ins, views, unmasks, exports, account changes) is kept by "
+                    "`zhongshu audit prune`; at least 180 (about six months)"
+    )
     sim_seed: int = Field(1, description="Seed of the simulator (same seed, same stream)")
     sim_cases_per_day: float = Field(600.0, description="Cases per simulated day the simulator registers")
     sim_speedup: float = Field(30.0, description="Simulated seconds per real second in the live phase")

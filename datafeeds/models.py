@@ -1,4 +1,5 @@
-"""Declare the stored tables: places, departments, cases, their history, assignments and ingest state."""
+"""Declare the stored tables: places, departments, cases, their history, assignments, ingest state, and the
+users, display tokens and audit log of who may see what."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     Float,
@@ -273,3 +275,60 @@ class IngestState(Base):
     last_heartbeat_at: Mapped[datetime | None]
     alive_at: Mapped[datetime | None]
     pid: Mapped[int | None] = mapped_column(Integer)
+
+
+class User(Base):
+    """A person who signs in: an officer, a leader or an admin (the wall signs in with a display token)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    # argon2id in its PHC string form ($argon2id$v=19$m=…,t=…,p=…$salt$hash): parameters travel with it.
+    password_hash: Mapped[str] = mapped_column(String(255))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    password_changed_at: Mapped[datetime]
+    # Failed sign-ins since the last success or lock-out; at the limit the account is locked for a while.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        # The store itself refuses a role the code does not know (a typo in a hand-written UPDATE, say).
+        CheckConstraint("role IN ('officer', 'leader', 'admin')", name="ck_users_role"),
+    )
+
+
+class DisplayToken(Base):
+    """A wall PC's standing credential: only the SHA-256 of its secret is stored, never the secret."""
+
+    __tablename__ = "display_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(64))
+    revoked_at: Mapped[datetime | None]
+    last_seen_at: Mapped[datetime | None]
+
+
+class AuditEntry(Base):
+    """One line of the audit log (who, when, what, why): written once, never updated, pruned by age only."""
+
+    __tablename__ = "audit_log"
+
+    # BIGINT on PostgreSQL; SQLite numbers rows itself only for a column declared INTEGER PRIMARY KEY
+    # (which holds 64 bits there anyway), so a plain BigInteger key would never be filled in.
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                    autoincrement=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(80))
+    role: Mapped[str | None] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(32), index=True)
+    target: Mapped[str | None] = mapped_column(String(200))
+    reason: Mapped[str | None] = mapped_column(Text)
+    source_ip: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[str | None] = mapped_column(Text)
