@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from datafeeds.clock import utcnow
 from datafeeds.models import AuditEntry, DisplayToken, User
+from layouts.i18n import say
 
 ROLES = ("officer", "leader", "admin")
 # Each role may do all that the roles before it may: a leader what an officer may, an admin what a leader may.
@@ -68,24 +69,6 @@ _SECRET_KEYS = frozenset({"password", "secret"})
 # parameters are written into each hash, so raising them later rehashes each password at its next sign-in.
 _hasher = PasswordHasher()
 
-MESSAGES: dict[str, dict[str, str]] = {
-    "name_empty": {"zh-CN": "名称不能为空", "en": "the name must not be empty"},
-    "name_long": {"zh-CN": "名称最多 {max} 个字符", "en": "the name must have at most {max} characters"},
-    "name_chars": {"zh-CN": "名称不能包含控制字符，用户名也不能包含空白或冒号",
-                   "en": "a name must not contain control characters, nor a user name spaces or colons"},
-    "name_reserved": {"zh-CN": "「{name}」是保留名称", "en": "“{name}” is a reserved name"},
-    "role_unknown": {"zh-CN": "未知角色「{role}」，可选：officer、leader、admin",
-                     "en": "unknown role “{role}”; choose officer, leader or admin"},
-    "password_short": {"zh-CN": "密码至少需要 {min} 个字符", "en": "the password must have at least {min} characters"},
-    "password_is_name": {"zh-CN": "密码不能与用户名相同", "en": "the password must not be the user's name"},
-    "user_exists": {"zh-CN": "用户「{name}」已存在", "en": "user “{name}” already exists"},
-    "user_missing": {"zh-CN": "没有用户「{name}」", "en": "no user “{name}”"},
-    "token_missing": {"zh-CN": "没有有效的显示令牌「{key}」", "en": "no active display token “{key}”"},
-    "token_ambiguous": {"zh-CN": "有 {n} 个名为「{key}」的有效令牌（编号 {ids}），请用编号",
-                        "en": "{n} active tokens are named “{key}” (ids {ids}); give the id"},
-    "token_revoked": {"zh-CN": "显示令牌 {key} 已于 {at} 吊销", "en": "display token {key} was revoked at {at}"},
-    "retention_short": {"zh-CN": "审计日志至少保留 {min} 天", "en": "the audit log is kept for at least {min} days"},
-}
 
 
 class AccountError(ValueError):
@@ -98,8 +81,7 @@ class AccountError(ValueError):
 
     def text(self, lang: str = "zh-CN") -> str:
         """Return the reason in one language (zh-CN when the language is unknown)."""
-        entry = MESSAGES[self.code]
-        return (entry.get(lang) or entry["zh-CN"]).format(**self.params)
+        return say(f"account.{self.code}", lang, **self.params)
 
 
 def role_at_least(role: str | None, wanted: str) -> bool:

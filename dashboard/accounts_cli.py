@@ -26,69 +26,13 @@ from dashboard import accounts
 from dashboard.deadletter_cli import safe_text
 from dashboard.settings import Settings
 from datafeeds.clock import utcnow
-
-# What this command prints, zh-CN first and English second (the shape of layouts/i18n.py's catalogue).
-TEXT: dict[str, dict[str, str]] = {
-    "refused": {"zh-CN": "zhongshu {command}：{reason}", "en": "zhongshu {command}: {reason}"},
-    "yes": {"zh-CN": "是", "en": "yes"},
-    "no": {"zh-CN": "否", "en": "no"},
-    "times_in": {"zh-CN": "（时间为 {tz}）", "en": "(times in {tz})"},
-    "role.officer": {"zh-CN": "值班员", "en": "officer"},
-    "role.leader": {"zh-CN": "领导", "en": "leader"},
-    "role.admin": {"zh-CN": "管理员", "en": "admin"},
-    "user.name": {"zh-CN": "用户名", "en": "name"},
-    "user.role": {"zh-CN": "角色", "en": "role"},
-    "user.disabled": {"zh-CN": "停用", "en": "disabled"},
-    "user.locked": {"zh-CN": "锁定至", "en": "locked until"},
-    "user.last_login": {"zh-CN": "最近登录", "en": "last sign-in"},
-    "user.none": {"zh-CN": "还没有用户", "en": "no users yet"},
-    "user.added": {"zh-CN": "已添加用户「{name}」（{role}）", "en": "added user “{name}” ({role})"},
-    "user.disabled_now": {"zh-CN": "已停用用户「{name}」", "en": "disabled user “{name}”"},
-    "user.was_disabled": {"zh-CN": "用户「{name}」本已停用", "en": "user “{name}” was already disabled"},
-    "user.enabled_now": {"zh-CN": "已启用用户「{name}」（锁定已解除）",
-                         "en": "enabled user “{name}” (lock-out lifted)"},
-    "user.was_enabled": {"zh-CN": "用户「{name}」本已启用，也未锁定",
-                         "en": "user “{name}” was already enabled and unlocked"},
-    "user.password_set": {"zh-CN": "已为「{name}」设置新密码", "en": "set a new password for “{name}”"},
-    "password.prompt": {"zh-CN": "「{name}」的新密码（至少 {min} 个字符）：",
-                        "en": "new password for “{name}” (at least {min} characters): "},
-    "password.again": {"zh-CN": "再输入一次：", "en": "once more: "},
-    "password.mismatch": {"zh-CN": "两次输入的密码不一致", "en": "the two passwords differ"},
-    "password.no_tty": {"zh-CN": "没有终端可以输入密码；请用 --password-stdin",
-                        "en": "no terminal to ask for the password on; use --password-stdin"},
-    "password.no_stdin": {"zh-CN": "标准输入中没有密码", "en": "no password on standard input"},
-    "token.id": {"zh-CN": "编号", "en": "id"},
-    "token.name": {"zh-CN": "名称", "en": "name"},
-    "token.created": {"zh-CN": "创建时间", "en": "created"},
-    "token.by": {"zh-CN": "创建者", "en": "by"},
-    "token.last_seen": {"zh-CN": "最近使用", "en": "last seen"},
-    "token.revoked": {"zh-CN": "吊销时间", "en": "revoked"},
-    "token.none": {"zh-CN": "还没有显示令牌", "en": "no display tokens yet"},
-    "token.made": {"zh-CN": "已创建显示令牌 {id}「{name}」。大屏地址如下，只显示这一次，请立即保存：",
-                   "en": "created display token {id} “{name}”. Its wall address follows; it is shown this once "
-                         "only, so save it now:"},
-    "token.wildcard": {"zh-CN": "注意：{host} 表示监听所有地址，大屏电脑无法用它访问；请用 --base-url 给出实际地址",
-                       "en": "note: {host} means every address, which a wall PC cannot reach; give the real one "
-                             "with --base-url"},
-    "token.revoked_now": {"zh-CN": "已吊销显示令牌 {id}「{name}」", "en": "revoked display token {id} “{name}”"},
-    "audit.at": {"zh-CN": "时间", "en": "time"},
-    "audit.actor": {"zh-CN": "操作者", "en": "actor"},
-    "audit.role": {"zh-CN": "角色", "en": "role"},
-    "audit.action": {"zh-CN": "操作", "en": "action"},
-    "audit.target": {"zh-CN": "对象", "en": "target"},
-    "audit.source_ip": {"zh-CN": "来源地址", "en": "source IP"},
-    "audit.reason": {"zh-CN": "理由", "en": "reason"},
-    "audit.detail": {"zh-CN": "详情", "en": "detail"},
-    "audit.none": {"zh-CN": "没有审计记录", "en": "no audit rows"},
-    "audit.pruned": {"zh-CN": "已删除 {n} 条早于 {before} 的审计记录（保留 {days} 天）",
-                     "en": "deleted {n} audit rows older than {before} (kept: {days} days)"},
-}
+from layouts.i18n import say
 
 WILDCARD_HOSTS = ("0.0.0.0", "::", "")
 
 
 class Refused(Exception):
-    """A request the command refuses before any change (exit status 2), with a key of TEXT."""
+    """A request the command refuses before any change (exit status 2), with its text's key (`cli.<key>`)."""
 
     def __init__(self, key: str, **params: Any) -> None:
         super().__init__(key)
@@ -96,10 +40,9 @@ class Refused(Exception):
         self.params = params
 
 
-def t(key: str, lang: str, **params: Any) -> str:
+def t(key: str, lang: str, /, **params: Any) -> str:
     """Return a text of this command in a language (zh-CN when the language is unknown), filled in."""
-    entry = TEXT[key]
-    return (entry.get(lang) or entry["zh-CN"]).format(**params)
+    return say(f"cli.{key}", lang, **params)
 
 
 def display_width(text: str) -> int:
@@ -193,26 +136,25 @@ def cmd_user_list(args: argparse.Namespace, settings: Settings, out: TextIO = sy
     return 0
 
 
-def cmd_user_disable(args: argparse.Namespace, settings: Settings, out: TextIO = sys.stdout) -> int:
-    """Stop a user from signing in (their audit history stays)."""
+def _switch(args: argparse.Namespace, settings: Settings, out: TextIO, change: Callable[..., bool],
+            done: str, already: str) -> int:
     lang, engine = _lang(args, settings), _engine(settings)
     try:
-        changed = accounts.disable_user(engine, args.name, reason=args.reason)
+        changed = change(engine, args.name, reason=args.reason)
     finally:
         engine.dispose()
-    print(t("user.disabled_now" if changed else "user.was_disabled", lang, name=args.name), file=out)
+    print(t(done if changed else already, lang, name=args.name), file=out)
     return 0
+
+
+def cmd_user_disable(args: argparse.Namespace, settings: Settings, out: TextIO = sys.stdout) -> int:
+    """Stop a user from signing in (their audit history stays)."""
+    return _switch(args, settings, out, accounts.disable_user, "user.disabled_now", "user.was_disabled")
 
 
 def cmd_user_enable(args: argparse.Namespace, settings: Settings, out: TextIO = sys.stdout) -> int:
     """Let a user sign in again; also lifts a lock-out after failed sign-ins."""
-    lang, engine = _lang(args, settings), _engine(settings)
-    try:
-        changed = accounts.enable_user(engine, args.name, reason=args.reason)
-    finally:
-        engine.dispose()
-    print(t("user.enabled_now" if changed else "user.was_enabled", lang, name=args.name), file=out)
-    return 0
+    return _switch(args, settings, out, accounts.enable_user, "user.enabled_now", "user.was_enabled")
 
 
 def cmd_user_passwd(args: argparse.Namespace, settings: Settings, out: TextIO = sys.stdout) -> int:
