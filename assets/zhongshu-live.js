@@ -104,7 +104,27 @@
     if (d.alerts.raised.length || d.alerts.cleared.length) live.dirty.alerts = true;
   }
 
+  // The server says this screen may no longer see data: its display token was revoked, or its session
+  // ended. Stop listening and take every figure, pin and row off the screen, leaving one notice; the
+  // screen stays dark until someone opens a new display link on it.
+  function goDark() {
+    if (live.dark) return;
+    live.dark = true;
+    if (live.socket) live.socket.close();
+    clearInterval(live.ticker);
+    clearTimeout(live.renderTimer);
+    live.buffer = [];
+    var app = document.getElementById("react-entry-point") || document.getElementById("wall-root");
+    var notice = document.createElement("div");
+    notice.id = "wall-revoked";
+    notice.className = "zs-revoked";
+    notice.textContent = label("status.revoked");
+    if (app && app.parentNode) app.parentNode.replaceChild(notice, app);
+    else document.body.appendChild(notice);
+  }
+
   function onDelta(d) {
+    if (live.dark) return;
     d.received_ms = Date.now();
     if (live.syncing || live.seq === null) {
       if (live.buffer.length < BUFFER_MAX) live.buffer.push(d);
@@ -131,8 +151,12 @@
     if (live.seq === null) { takeSnapshot(why); return; }
     var url = "/api/deltas?after=" + live.seq + "&why=" + encodeURIComponent(why);
     fetch(url, { cache: "no-store", credentials: "same-origin" })
-      .then(function (r) { return r.status === 200 ? r.json() : null; })
+      .then(function (r) {
+        if (r.status === 401) { goDark(); return null; }
+        return r.status === 200 ? r.json() : null;
+      })
       .then(function (c) {
+        if (live.dark) return;
         if (c && catchUp(c)) {
           live.stats.catchups += 1;
           finishSync();
@@ -164,10 +188,12 @@
     var url = "/api/snapshot?names=1&lang=" + encodeURIComponent(live.lang) + "&why=" + encodeURIComponent(why);
     fetch(url, { cache: "no-store", credentials: "same-origin" })
       .then(function (r) {
+        if (r.status === 401) { goDark(); return null; }
         if (!r.ok) throw new Error("snapshot " + r.status);
         return r.json();
       })
       .then(function (snap) {
+        if (live.dark || !snap) return;
         applySnapshot(snap);
         finishSync();
       })
@@ -234,6 +260,7 @@
   // default 0 draws every delta as it comes (lowest latency); a gap of 40 ms roughly halved a wall's
   // CPU at 50 deltas/s in our measurements, at the price of up to 40 ms more latency under load.
   function scheduleRender(delta) {
+    if (live.dark) return;
     if (delta) live.pendingDeltas.push(delta);
     if (live.renderTimer) return;
     var wait = live.renderGapMs - (Date.now() - live.lastRender);
@@ -579,7 +606,10 @@
   // The roster changes with the day: read it at start and again when the date turns (once a day).
   function loadDuty(day) {
     fetch("/api/duty", { cache: "no-store", credentials: "same-origin" })
-      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (r) {
+        if (r.status === 401) goDark();
+        return r.ok ? r.json() : null;
+      })
       .then(function (duty) {
         if (!duty) return;
         var parts = [];
@@ -622,6 +652,9 @@
     try { live.labels = JSON.parse(root.getAttribute("data-labels") || "{}"); } catch (e) { live.labels = {}; }
     var socket = new ns.SocketClient({ auth: { view: "wall" } });
     live.socket = socket;
+    socket.on("connect_error", function (why) {
+      if (String(why).indexOf("unauthorized") >= 0) goDark();
+    });
     socket.on("connect", function () { live.buffer = []; resync("connect"); renderFeed(); });
     socket.on("disconnect", function () { renderFeed(); });
     socket.on("delta", onDelta);
@@ -631,7 +664,7 @@
     socket.connect();
     window.addEventListener("online", function () { socket.retryNow(); });
     tick();
-    setInterval(tick, 1000);
+    live.ticker = setInterval(tick, 1000);
   }
 
   live.onApplied = function (fn) { live.listeners.push(fn); };

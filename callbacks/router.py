@@ -6,20 +6,29 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from dash import Dash, Input, Output
+from flask_wtf.csrf import generate_csrf
 
 from callbacks import wall
+from dashboard import access, auth
+from dashboard.websessions import Principal
 from layouts import shell
 from layouts.i18n import pick_lang
 
 
-def render(pathname: str | None, search: str | None, state: Any) -> Any:
-    """Return the component tree of the page at a path."""
+def render(pathname: str | None, search: str | None, state: Any, principal: Principal | None) -> Any:
+    """Return the component tree of the page at a path, or the refusal when the principal may not see it.
+
+    The request guard let this callback through for any principal; the page's own level is checked here,
+    since Dash moves between pages without asking the server for them.
+    """
     query = parse_qs((search or "").lstrip("?"))
     requested = query.get("lang", [""])[0] or None
     lang = pick_lang(requested, state.settings.lang)
     path = (pathname or "/").rstrip("/") or "/"
+    if principal is None or not principal.may(access.page_level(path)):
+        return shell.forbidden(lang)
     if path == "/":
-        return shell.home(state.settings.title, lang)
+        return shell.home(state.settings.title, lang, principal, generate_csrf())
     if path == "/wall":
         return wall.page(state, lang)
     return shell.not_found(lang)
@@ -29,7 +38,7 @@ def register(app: Dash, state: Any) -> None:
     """Wire the router on one Dash app."""
 
     def route(pathname: str | None, search: str | None) -> Any:
-        return render(pathname, search, state)
+        return render(pathname, search, state, auth.current_principal())
 
     app.callback(Output(shell.PAGE, "children"), Input(shell.URL, "pathname"),
                  Input(shell.URL, "search"))(route)

@@ -56,9 +56,9 @@ PRUNE_BATCH = 5000  # rows deleted per transaction, so a first prune of years of
 SECRET_MAX = 256  # longer than any secret we hand out (43 characters); a longer one is refused unhashed
 
 ACTIONS = frozenset({
-    "auth.ok", "auth.fail", "auth.locked",
+    "auth.ok", "auth.fail", "auth.locked", "auth.signout",
     "user.add", "user.disable", "user.enable", "user.passwd",
-    "token.create", "token.revoke",
+    "token.create", "token.revoke", "token.use",
     "case.view", "case.unmask", "export",
     "audit.prune",
 })

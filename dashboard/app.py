@@ -10,7 +10,7 @@ from flask import Flask
 from flask_socketio import SocketIO
 
 from callbacks import router
-from dashboard import api, metrics, realtime
+from dashboard import api, auth, metrics, realtime, websessions
 from dashboard.embedded import resolve_redis_url
 from dashboard.settings import Settings
 from dashboard.state import AppState
@@ -28,7 +28,7 @@ def assets_folder() -> str:
 def create_app(settings: Settings | None = None) -> Flask:
     """Return the Flask server with the Dash app, the JSON API and Socket.IO attached."""
     settings = settings or Settings()
-    server = Flask(__name__)
+    server = Flask(__name__, static_folder=None)  # Dash serves /assets; no other static folder
     server.config["SECRET_KEY"] = settings.secret_key or secrets.token_hex(32)
     redis_url = resolve_redis_url(settings)
     state = AppState(settings=settings, engine=make_engine(settings.db_url), redis_url=redis_url)
@@ -49,10 +49,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     router.register(app, state)
     server.register_blueprint(api.blueprint)
     web_metrics = metrics.install(server, state)
+    auth.install(server, state, app)
 
+    manager = realtime.PromptRedisManager(redis_url, channel=settings.socketio_channel)
     socketio = SocketIO(
         server,
-        client_manager=realtime.PromptRedisManager(redis_url, channel=settings.socketio_channel),
+        client_manager=manager,
         async_mode="threading",
         # A ping every 10 s, 10 s to answer: a wall behind a cut network knows it within 20 s (Engine.IO's
         # 25 + 20 s left it believing for 45 s) and shows 连接中断; the cost is one tiny frame per wall per 10 s.
@@ -61,6 +63,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         logger=False,
         engineio_logger=False,
     )
-    realtime.register(socketio, web_metrics)
+    doorbell = realtime.register(socketio, state, web_metrics)
+    manager.notice = (websessions.notice_channel(settings.feed_prefix), doorbell)
     server.extensions["dash"] = app
     return server

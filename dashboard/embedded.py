@@ -11,12 +11,21 @@ from pathlib import Path
 import redis
 
 from dashboard.settings import Settings
+from datafeeds.redisurl import redact, refusal
 
 STATE_FILE = "embedded-redis.json"
 
 
 class RedisNotConfigured(RuntimeError):
     """No Redis URL is set and no embedded Redis is running."""
+
+
+class RedisRefused(RedisNotConfigured):
+    """The configured Redis turns us away for good: wrong login, failed TLS, a malformed URL.
+
+    A kind of RedisNotConfigured (the URL set is not one that works) so that every command reports it as
+    one line and exit status 2, as it does a missing URL, rather than as a stack trace.
+    """
 
 
 def _free_port() -> int:
@@ -93,8 +102,15 @@ class EmbeddedRedis:
 
 
 def resolve_redis_url(settings: Settings) -> str:
-    """Return the configured Redis URL, else the running embedded one, else raise."""
+    """Return the configured Redis URL, else the running embedded one, else raise.
+
+    A configured URL is used as it is (user, password, `rediss://` and its `ssl_*` arguments included) once
+    Redis has not refused it; a Redis that does not answer yet passes, as the processes wait for it.
+    """
     if settings.redis_url:
+        problem = refusal(settings.redis_url)
+        if problem is not None:
+            raise RedisRefused(f"Redis at {redact(settings.redis_url)} {problem} (ZHONGSHU_REDIS_URL)")
         return settings.redis_url
     state = settings.data_dir / STATE_FILE
     if state.exists():

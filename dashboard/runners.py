@@ -47,11 +47,37 @@ def seed_county(settings: Settings) -> County:
     return county
 
 
+# Secrets that appear in examples and tutorials: a production that kept one signs cookies anyone can forge.
+KNOWN_SECRETS = frozenset({"change-me", "changeme", "secret", "secret-key", "dev", "development", "zhongshu",
+                           "please-change-me", "your-secret-key"})
+SECRET_MIN = 32
+
+
+def check_secret(secret: str | None) -> str:
+    """Return the secret key, or raise SystemExit saying why `zhongshu serve` will not start with it.
+
+    Without a fixed secret each start signs cookies with a new random one: every desk and wall is signed
+    out at each restart, and web processes behind one proxy refuse each other's cookies.
+    """
+    if not secret:
+        raise SystemExit("zhongshu serve: 未设置 ZHONGSHU_SECRET_KEY（至少 32 个字符的随机串，例如 "
+                         "`python -c 'import secrets; print(secrets.token_hex(32))'` 的输出）。\n"
+                         "zhongshu serve: ZHONGSHU_SECRET_KEY is not set (a random string of at least 32 "
+                         "characters); `zhongshu demo` makes one for you.")
+    if secret.strip().lower() in KNOWN_SECRETS or len(secret) < SECRET_MIN or len(set(secret)) < 8:
+        raise SystemExit(f"zhongshu serve: ZHONGSHU_SECRET_KEY 过短或为示例值，"
+                         f"请换成至少 {SECRET_MIN} 个字符的随机串。\n"
+                         f"zhongshu serve: ZHONGSHU_SECRET_KEY is a default or too weak; use a random string of "
+                         f"at least {SECRET_MIN} characters.")
+    return secret
+
+
 def serve(settings: Settings) -> None:
-    """Serve the web app until SIGTERM or Ctrl-C."""
+    """Serve the web app until SIGTERM or Ctrl-C (refusing to start with a default or missing secret key)."""
     from dashboard.app import create_app
     from dashboard.server import build_server, close_connections
 
+    check_secret(settings.secret_key)
     app = create_app(settings)
     server = build_server(app, settings.host, settings.port)
     stop = threading.Event()

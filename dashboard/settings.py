@@ -39,7 +39,10 @@ class Settings(BaseSettings):
     )
     lang: Literal["zh-CN", "en"] = Field("zh-CN", description="Default language of the screens")
     timezone: str = Field("Asia/Shanghai", description="Time zone figures and clocks are shown in")
-    secret_key: str | None = Field(None, description="Flask secret key; unset means a random one per start")
+    secret_key: str | None = Field(
+        None, description="Key that signs session cookies (≥ 32 random characters); `zhongshu serve` will not start "
+                          "without one; `zhongshu demo` keeps one in the data folder"
+    )
     feed_stale_seconds: float = Field(
         30.0, description="Seconds without an event or heartbeat before the wall warns 数据中断"
     )
@@ -112,6 +115,25 @@ class Settings(BaseSettings):
         180, ge=180,
         description="Days the audit log (sign-ins, views, unmasks, exports, account changes) is kept by "
                     "`zhongshu audit prune`; at least 180 (about six months)"
+    )
+    session_idle_minutes: int = Field(
+        30, ge=1, description="Minutes a signed-in user's session may go unused before it ends (walls never idle out)"
+    )
+    session_max_hours: float = Field(
+        12.0, gt=0, description="Hours a user's session lasts at most, however busy (about a shift)"
+    )
+    signin_rate: str = Field(
+        "10 per minute;50 per hour",
+        description="Sign-in attempts allowed per client address (Flask-Limiter syntax), besides the lock-out"
+    )
+    cookie_secure: bool = Field(
+        False, description="Mark cookies Secure always; they are already whenever a request comes over HTTPS"
+    )
+    proxy_hops: int = Field(
+        0, ge=0, description="Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are trusted"
+    )
+    metrics_token: str | None = Field(
+        None, description="Bearer token that opens `/metrics` to other hosts; unset: loopback callers only"
     )
     sim_seed: int = Field(1, description="Seed of the simulator (same seed, same stream)")
     sim_cases_per_day: float = Field(600.0, description="Cases per simulated day the simulator registers")

@@ -55,6 +55,7 @@ from datafeeds.wallstate import (
     CLOSE_KEYS,
     DayCounts,
     LiveCase,
+    alert_row,
     counters,
     merge_deltas,
     pin,
@@ -288,6 +289,8 @@ class Applier:
             if event.source != AUTO_SOURCE:
                 at = min(event.at, now)
                 self.watermark = at if self.watermark is None else max(self.watermark, at)
+        # Before the write, which takes the pending rows of the cases this batch registers (and their parties).
+        raised = self._wall_alerts(batch.alerts_new)
         self._write(batch, now)
         self.accepted += batch.accepted
         self.rejected += len(batch.dead)
@@ -295,7 +298,7 @@ class Applier:
         self.duplicates += batch.duplicates
         if self.seq == prev_seq:
             return None
-        return self._delta(batch, prev_seq, now)
+        return self._delta(batch, prev_seq, now, raised)
 
     def known_ids(self, ids: list[str]) -> set[str]:
         """Return which of these event ids were applied before (recent ones from memory, else the store)."""
@@ -524,7 +527,20 @@ class Applier:
             if case.state not in LIVE_STATES:
                 del self.live[case_no]
 
-    def _delta(self, b: Batch, prev_seq: int, now: datetime) -> dict[str, Any]:
+    def _wall_alerts(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Return the wall's view of newly raised alerts, titles masked with the names of their cases' parties."""
+        wanted = {r["case_no"] for r in rows if r["case_no"] is not None}
+        # Live cases keep no parties in memory (alerts are rare; every case is not): the store is asked instead.
+        parties: dict[str, Any] = {n: self._pending_rows[n]["parties"] for n in wanted if n in self._pending_rows}
+        rest = wanted - parties.keys()
+        if rest:
+            with self.engine.connect() as conn:
+                parties.update((n, p) for n, p in conn.execute(
+                    select(Case.case_no, Case.parties).where(Case.case_no.in_(rest))))
+        return [alert_row(r["alert_id"], r["level"], r["title"], r["township_code"], r["case_no"], r["category"],
+                          r["raised_at"], parties.get(r["case_no"])) for r in rows]
+
+    def _delta(self, b: Batch, prev_seq: int, now: datetime, raised: list[dict[str, Any]]) -> dict[str, Any]:
         upsert, remove = [], []
         for case_no in b.pins_touched:
             case = b.touched[case_no]
@@ -542,7 +558,7 @@ class Applier:
             "pins": {"upsert": upsert, "remove": remove},
             "ticker": [ticker_row(seq, e.id, e.type, e.at, c.case_no, c.township, c.category, c.department)
                        for seq, e, c in b.ticker[-self.ticker_size:]],
-            "alerts": {"raised": [alert_dict_from_row(a) for a in b.alerts_new],
+            "alerts": {"raised": raised,
                        "cleared": [a["b_alert_id"] for a in b.alerts_cleared]},
             "last_event_at": self.last_event_at.isoformat() if self.last_event_at else None,
         }

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Iterable
 
 _DIGITS = re.compile(r"\d")
 
@@ -47,3 +49,63 @@ def mask_address(address: str, village: str | None = None) -> str:
         if marker in address:
             return address[: address.index(marker) + len(marker)]
     return ""
+
+
+# Free text (alert titles) is masked by pattern. Digits may be ASCII or full-width (an IME's 全角 mode), and
+# every number is matched only as a whole run of digits, so a case number or an amount is never cut into.
+_D = "[0-9\uff10-\uff19]"
+_SEP = "[ \u00a0\u3000\\-\u2010-\u2015\uff0d]?"  # one space or dash, as in 138-1234-5678 or 138 1234 5678
+_ID18 = f"{_D}{{6}}{_SEP}{_D}{{8}}{_SEP}{_D}{{3}}[0-9\uff10-\uff19Xx\uff38\uff58]"
+_MOBILE = f"[1\uff11][3-9\uff13-\uff19]{_D}{_SEP}{_D}{{4}}{_SEP}{_D}{{4}}"
+_COUNTRY = f"(?:[+\uff0b]|00)?86{_SEP}"  # +86 / 0086 / 86 before a mobile: kept, the number after it masked
+_ID15 = f"{_D}{{6}}{_SEP}{_D}{{6}}{_SEP}{_D}{{3}}"
+# A landline only with its area code (0 + 2–3 digits), subscriber part 7–8 digits not starting 0 or 1: a bare
+# 7–8 digit number cannot be told from an amount or a count, and mask_phone would keep 7 of its digits anyway.
+_LANDLINE = f"[(\uff08]?0(?:10|2{_D}|[3-9]{_D}{_D})[)\uff09]?{_SEP}[2-9]{_D}{{2,3}}{_SEP}{_D}{{4}}"
+# Order matters where two could start at one place: the mobile before the 15-digit ID, so 0086 138… is a phone.
+_NUMBERS = (f"(?<!{_D})(?:(?P<id18>{_ID18})|(?P<cc>{_COUNTRY})?(?P<mobile>{_MOBILE})|(?P<id15>{_ID15})"
+            f"|(?P<landline>{_LANDLINE}))(?!{_D})")
+_NUMBERS_ONLY = re.compile(_NUMBERS)
+_HAN = "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
+_SEPARATORS = re.compile(_SEP.rstrip("?"))
+
+
+def _name_pattern(name: str) -> str | None:
+    """Return the pattern that finds a personal name in text, or None when it would find too much."""
+    if "*" in name:
+        # A publisher's mask (张*明) stands for the full name a title may still carry: each * is one character.
+        # 张* alone would match every 张 followed by anything, so at least two characters must be known.
+        if name.isascii() or len(name) - name.count("*") < 2:
+            return None
+        return "".join(_HAN if ch == "*" else re.escape(ch) for ch in name)
+    if len(name) < 2:
+        return None
+    if name.isascii():  # Latin names only as whole words: Li must not match inside Link
+        return f"(?<![A-Za-z0-9]){re.escape(name)}(?![A-Za-z0-9])"
+    return re.escape(name)  # Chinese has no word boundaries: a name is found wherever it occurs
+
+
+@functools.lru_cache(maxsize=256)
+def _pattern(names: tuple[str, ...]) -> re.Pattern[str]:
+    parts = [p for n in sorted(names, key=len, reverse=True) if (p := _name_pattern(n)) is not None]
+    if not parts:
+        return _NUMBERS_ONLY
+    return re.compile(f"{_NUMBERS}|(?P<name>{'|'.join(parts)})")
+
+
+def _mask_match(m: re.Match[str]) -> str:
+    if m["id18"] is not None:
+        return mask_id_number(_SEPARATORS.sub("", m["id18"]))
+    if m["mobile"] is not None:
+        return (m["cc"] or "") + mask_phone(m["mobile"])
+    if m["id15"] is not None:
+        return mask_id_number(_SEPARATORS.sub("", m["id15"]))
+    if m["landline"] is not None:
+        return mask_phone(m["landline"])
+    return mask_name(m[0])
+
+
+def mask_text(text: str, names: Iterable[str] = ()) -> str:
+    """Mask the mobile and landline numbers, ID numbers and the given personal names inside free text."""
+    key = tuple(sorted({n.strip() for n in names if n and n.strip()}))
+    return _pattern(key).sub(_mask_match, text)

@@ -332,3 +332,29 @@ class AuditEntry(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     source_ip: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class WebSession(Base):
+    """A signed-in browser: a user at a desk, or a wall PC that opened its display token's link.
+
+    The browser holds a random secret in its (signed, HttpOnly) cookie; the store keeps only its SHA-256, so a
+    copy of the database signs nobody in. Signing out deletes the row, and a disabled user, a new password or a
+    revoked token ends every session at the next request, because each request checks the row and its owner.
+    """
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_id: Mapped[int | None] = mapped_column(ForeignKey("display_tokens.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    # A user's session ends at this time however busy it is (a shift); a wall's lasts as long as its token.
+    expires_at: Mapped[datetime | None]
+    source_ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (
+        CheckConstraint("(user_id IS NULL) <> (token_id IS NULL)", name="ck_web_sessions_owner"),
+    )

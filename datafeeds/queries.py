@@ -21,6 +21,7 @@ from datafeeds.trends import trends
 from datafeeds.wallstate import (
     DayCounts,
     OpenFigures,
+    alert_row,
     counters,
     is_overdue,
     is_prewarned,
@@ -75,7 +76,8 @@ def _read_wall(conn: Session, now: datetime, tz: ZoneInfo, ticker_size: int) -> 
         .join(Case, Case.id == CaseEvent.case_id)
         .order_by(CaseEvent.seq.desc()).limit(ticker_size)
     ).all()
-    alerts = conn.execute(select(Alert).where(Alert.cleared_at.is_(None)).order_by(Alert.seq)).scalars()
+    alerts = conn.execute(select(Alert, Case.parties).outerjoin(Case, Case.case_no == Alert.case_no)
+                          .where(Alert.cleared_at.is_(None)).order_by(Alert.seq)).all()
     st = conn.execute(select(IngestState).where(IngestState.id == 1)).scalars().first()
     return {
         "at": now.isoformat(),
@@ -85,9 +87,8 @@ def _read_wall(conn: Session, now: datetime, tz: ZoneInfo, ticker_size: int) -> 
         "trends": trends(conn, now, tz),
         "pins": [pin(c, now, centroids, sensitive) for c in open_cases],
         "ticker": [ticker_row(*r) for r in reversed(ticker_rows)],
-        "alerts": [{"alert_id": a.alert_id, "level": a.level, "title": a.title, "township": a.township_code,
-                    "case_no": a.case_no, "category": a.category, "raised_at": a.raised_at.isoformat()}
-                   for a in alerts],
+        "alerts": [alert_row(a.alert_id, a.level, a.title, a.township_code, a.case_no, a.category, a.raised_at,
+                             parties) for a, parties in alerts],
         "last_event_at": st.last_event_at.isoformat() if st and st.last_event_at else None,
         "last_heartbeat_at": st.last_heartbeat_at.isoformat() if st and st.last_heartbeat_at else None,
         # Each publisher as the ingest last wrote it, so a wall can name a silent one from its first paint.

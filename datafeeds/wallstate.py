@@ -1,4 +1,4 @@
-"""Shape what the wall shows (pins, counters, ticker rows) the same way in the ingest and the snapshot."""
+"""Shape what the wall shows (pins, counters, ticker rows, alerts) the same way in the ingest and the snapshot."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 
 from datafeeds.deadlines import prewarn_at
 from datafeeds.lifecycle import OPEN_STATES
+from datafeeds.masking import mask_text
 
 PREWARN_SHARE = 0.7
 
@@ -235,6 +236,16 @@ def ticker_row(seq: int, event_id: str, type_: str, at: datetime, case_no: str |
         "category": category,
         "department": department,
     }
+
+
+def alert_row(alert_id: str, level: str, title: str, township: str | None, case_no: str | None,
+              category: str | None, raised_at: datetime, parties: Iterable[Any] | None = None) -> dict[str, Any]:
+    """Return one wall alert, its title masked with the names of its case's parties (as stored) when known."""
+    # The title is free text from a publisher: masked here whatever the publisher did (DOMAIN.md), while the
+    # stored alert keeps it as sent for the signed-in views that may unmask.
+    names = [p["name"] for p in parties or () if isinstance(p, dict) and isinstance(p.get("name"), str)]
+    return {"alert_id": alert_id, "level": level, "title": mask_text(title, names), "township": township,
+            "case_no": case_no, "category": category, "raised_at": raised_at.astimezone(UTC).isoformat()}
 
 
 def yesterday_of(day: date) -> date:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from dash import dcc, html
 
-from layouts.i18n import t
+from layouts.i18n import say, t
 
 URL = "url"
 PAGE = "page"
@@ -15,13 +17,31 @@ def layout() -> html.Div:
     return html.Div([dcc.Location(id=URL, refresh=False), html.Div(id=PAGE, className="zs-page")])
 
 
-def home(title: str, lang: str) -> html.Div:
-    """Return the landing page with links to the screens."""
+def home(title: str, lang: str, who: Any = None, csrf: str | None = None) -> html.Div:
+    """Return the landing page with links to the screens, and who is signed in with a sign-out button."""
     suffix = "" if lang == "zh-CN" else "?lang=en"
     return html.Div(className="zs-home", children=[
         html.H1(title),
         html.P(html.A(t("page.go_wall", lang), href=f"/wall{suffix}")),
+        *([signed_in(who, csrf, lang)] if who is not None and who.kind == "user" and csrf else []),
     ])
+
+
+def signed_in(who: Any, csrf: str, lang: str) -> html.Form:
+    """Return who is signed in and the sign-out button (a POST with its CSRF token)."""
+    action = "/signout" if lang == "zh-CN" else "/signout?lang=en"
+    return html.Form(className="zs-whoami", action=action, method="POST", children=[
+        html.Span(say("auth.signed_in_as", lang, name=who.name, role=say(f"role.{who.role}", lang)),
+                  id="zs-whoami"),
+        dcc.Input(type="hidden", name="csrf_token", value=csrf),
+        html.Button(say("auth.signout", lang), type="submit", id="zs-signout"),
+    ])
+
+
+def forbidden(lang: str) -> html.Div:
+    """Return the refusal shown for a page the principal may not see."""
+    return html.Div(className="zs-home", children=[html.H1(say("auth.forbidden", lang)),
+                                                    html.P(html.A(t("page.home", lang), href="/"))])
 
 
 def not_found(lang: str) -> html.Div:

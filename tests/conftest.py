@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import redis
 from sqlalchemy import Engine, text
+from wallaccess import WALL_TOKENS, forget_opener, wall_link
 
 from dashboard.embedded import EmbeddedRedis, answers
 from dashboard.settings import Settings
@@ -22,6 +23,8 @@ from datafeeds.db import make_engine, make_sessionmaker, migrate
 PG_URL = os.environ.get("ZHONGSHU_TEST_DATABASE_URL")
 DEMO_ROSTER = Path(__file__).resolve().parents[1] / "dashboard" / "demo_roster.toml"
 DB_KINDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
+TEST_SECRET_KEY = "test-secret-key-" + "x" * 32
+
 
 
 @pytest.fixture(scope="session")
@@ -95,7 +98,7 @@ def engine(db_url: str, county: County) -> Iterator[Engine]:
 def settings(tmp_path: Path, redis_url: str, db_url: str, prefix: str, engine: Engine) -> Settings:
     """Return settings that point every part at this test's Redis prefix and database."""
     return Settings(redis_url=redis_url, database_url=db_url, feed_prefix=prefix, data_dir=tmp_path,
-                    port=0, feed_stale_seconds=30, duty_roster=DEMO_ROSTER)
+                    port=0, feed_stale_seconds=30, duty_roster=DEMO_ROSTER, secret_key=TEST_SECRET_KEY)
 
 
 class Stack:
@@ -110,8 +113,16 @@ class Stack:
         self.app = create_app(settings)
         self.web = ServerThread(self.app)
         self.url = f"http://127.0.0.1:{self.web.port}"
+        from dashboard.accounts import create_token
+
+        _, WALL_TOKENS[self.url] = create_token(self.app.extensions["zhongshu"].engine, "测试大屏")
+        forget_opener(self.url)
         self.ingest = build_ingest(settings, settings.redis_url or "")
         self._ingest_thread = threading.Thread(target=self.ingest.run, daemon=True, name="test-ingest")
+
+    def wall_url(self, query: str = "") -> str:
+        """Return this stack's display link, as a kiosk opens it."""
+        return wall_link(self.url, query)
 
     def start(self) -> Stack:
         self.web.start()

@@ -13,7 +13,6 @@ import json
 import os
 import threading
 import time
-import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,6 +23,7 @@ import redis
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
+from wallaccess import wall_link, wall_open
 
 from dashboard.embedded import EmbeddedRedis
 from dashboard.server import ServerThread
@@ -58,7 +58,7 @@ def snapshot_digest(snap: dict[str, Any]) -> dict[str, Any]:
 
 
 def _get_json(url: str) -> dict[str, Any]:
-    with urllib.request.urlopen(url, timeout=10) as response:
+    with wall_open(url, timeout=10) as response:
         body: dict[str, Any] = json.loads(response.read())
         return body
 
@@ -156,7 +156,7 @@ def report() -> Iterator[Callable[..., None]]:
 def open_wall(browser: Browser, base: str) -> tuple[Page, Any]:
     context = browser.new_context(viewport={"width": 1920, "height": 1080})
     page = context.new_page()
-    page.goto(f"{base}/wall")
+    page.goto(wall_link(base))
     page.wait_for_function("zhongshu.live.seq !== null && zhongshu.live.socket.connected", timeout=15_000)
     page.evaluate("window.__zsMarker = 1")  # survives only if the page never reloads
     return page, context

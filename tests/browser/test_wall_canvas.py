@@ -63,7 +63,7 @@ def test_wall_fits_every_canvas(settings, make_stack, browser: Browser, rclient,
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for width, height, lang in ((1920, 1080, ""), (3840, 2160, ""), (5760, 2160, ""), (1920, 1080, "en")):
         page = browser.new_page(viewport={"width": width, "height": height})
-        page.goto(f"{stack.url}/wall" + (f"?lang={lang}" if lang else ""))
+        page.goto(stack.wall_url(f"lang={lang}" if lang else ""))
         expect(page.locator("#wall-c-open")).not_to_have_text("", timeout=15_000)
         expect(page.locator("#wall-category-mix li").first).not_to_have_class("zs-empty", timeout=10_000)
         page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg .bars path, "
@@ -99,7 +99,7 @@ def test_tiles_and_gcj02_are_configuration(settings, make_stack, browser: Browse
     tiled = settings.model_copy(update={"tile_url": "http://127.0.0.1:9/{z}/{x}/{y}.png", "tile_crs": "gcj02"})
     stack = make_stack(tiled)
     page = browser.new_page(viewport={"width": 1920, "height": 1080})
-    page.goto(f"{stack.url}/wall")
+    page.goto(stack.wall_url())
     expect(page.locator("#wall-c-open")).to_have_text("0", timeout=15_000)
     assert page.locator(".leaflet-tile-pane img").count() > 0  # the tile layer is there
     town = county.townships()[2]

@@ -26,7 +26,7 @@ def test_html_and_script_in_feed_text_show_as_text(stack: Any, browser: Browser,
     errors: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{stack.url}/wall")
+    page.goto(stack.wall_url())
     expect(page.locator("#wall-c-today_registered")).to_have_text("0", timeout=15_000)
     title_before = page.title()
 

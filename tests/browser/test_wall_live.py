@@ -6,6 +6,7 @@ import re
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from wallaccess import wall_link
 
 from datafeeds.apply import RawMessage
 from datafeeds.contract import dumps
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.browser
 def open_wall(browser: Browser, base: str) -> Page:
     """Open /wall at 1920×1080 on an empty store and wait until it shows its first figures."""
     page = browser.new_page(viewport={"width": 1920, "height": 1080})
-    page.goto(f"{base}/wall")
+    page.goto(wall_link(base))
     expect(page.locator("#wall-c-today_registered")).to_have_text("0", timeout=15_000)
     return page
 
@@ -33,7 +34,7 @@ def test_published_case_shows_as_counter_and_pin(stack, browser: Browser, rclien
     page = browser.new_page(viewport={"width": 1920, "height": 1080})
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(f"{exc} {exc.stack}"))
-    page.goto(f"{stack.url}/wall")
+    page.goto(stack.wall_url())
     counter = page.locator("#wall-c-today_registered")
     expect(counter).to_have_text("0", timeout=15_000)
     expect(page.locator(".zs-title")).to_contain_text("示范县综治中心")
@@ -73,7 +74,7 @@ def test_published_case_shows_as_counter_and_pin(stack, browser: Browser, rclien
 
 def test_wall_speaks_english_on_request(stack, browser: Browser) -> None:
     page = browser.new_page(viewport={"width": 1920, "height": 1080})
-    page.goto(f"{stack.url}/wall?lang=en")
+    page.goto(stack.wall_url("lang=en"))
     expect(page.locator(".zs-counter-today_registered .zs-counter-label")).to_have_text("Registered today",
                                                                                        timeout=15_000)
     page.close()
@@ -125,7 +126,7 @@ def test_a_case_turns_overdue_by_the_clock_alone(stack, browser: Browser, rclien
     stack.ingest.applier.clock = lambda: utcnow() + offset[0]
     stack.ingest.status_every = 0.2  # the ingest looks at the clock this often
     page = browser.new_page(viewport={"width": 1920, "height": 1080})
-    page.goto(f"{stack.url}/wall")
+    page.goto(stack.wall_url())
     overdue = page.locator("#wall-c-overdue")
     expect(overdue).to_have_text("0", timeout=15_000)
     town = county.townships()[5]

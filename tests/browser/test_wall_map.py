@@ -6,6 +6,7 @@ import re
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from wallaccess import wall_link
 
 from datafeeds.publisher import Publisher
 
@@ -21,7 +22,7 @@ BOX = "n => { const r = n.getBoundingClientRect(); return [r.left, r.top, r.righ
 def _open(browser: Browser, base: str, errors: list[str]) -> Page:
     page = browser.new_page(viewport={"width": 1920, "height": 1080})
     page.on("pageerror", lambda exc: errors.append(f"{exc} {exc.stack}"))
-    page.goto(f"{base}/wall")
+    page.goto(wall_link(base))
     expect(page.locator("#wall-c-today_registered")).to_have_text("0", timeout=15_000)
     page.wait_for_function("zhongshu.pins.map && zhongshu.pins.grid", timeout=5_000)
     return page

@@ -24,7 +24,7 @@ def _sample(base: str, name: str, **labels: str) -> float | None:
 def test_an_open_wall_is_a_counted_client(stack, browser: Browser, wait_for) -> None:
     assert _sample(stack.url, "zhongshu_socketio_clients", view="wall") == 0
     page = browser.new_page(viewport={"width": 1920, "height": 1080})
-    page.goto(f"{stack.url}/wall")
+    page.goto(stack.wall_url())
     expect(page.locator("#wall-c-today_registered")).to_have_text("0", timeout=15_000)
     wait_for(lambda: _sample(stack.url, "zhongshu_socketio_clients", view="wall") == 1)
     # the wall asked for its snapshot because it connected, and said so

@@ -27,7 +27,7 @@ def test_rotation_cycles_pages_and_pauses_for_an_alert(settings, make_stack, bro
     page = browser.new_page(viewport={"width": 1920, "height": 1080})
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{stack.url}/wall")
+    page.goto(stack.wall_url())
     root = page.locator("#wall-root")
     # it starts on the overview and holds it until the figures are in (then a whole turn)
     expect(root).to_have_attribute("data-page", "overview")
@@ -78,7 +78,7 @@ def test_rotation_cycles_pages_and_pauses_for_an_alert(settings, make_stack, bro
 
 def test_no_rotation_by_default(stack, browser: Browser) -> None:
     page = browser.new_page(viewport={"width": 1920, "height": 1080})
-    page.goto(f"{stack.url}/wall")
+    page.goto(stack.wall_url())
     expect(page.locator("#wall-c-today_registered")).to_have_text("0", timeout=15_000)
     assert page.evaluate("zhongshu.rotation.switches") == 0
     expect(page.locator("#wall-page-dots")).to_have_text("")

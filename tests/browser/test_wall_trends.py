@@ -20,7 +20,7 @@ def test_trends_and_mixes_follow_the_feed_in_place(settings, make_stack, browser
     page = browser.new_page(viewport={"width": 1920, "height": 1080})
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{stack.url}/wall")
+    page.goto(stack.wall_url())
     expect(page.locator("#wall-c-today_registered")).to_have_text("0", timeout=15_000)
     expect(page.locator(".zs-trends")).to_contain_text("今日分时受理")
     expect(page.locator("#wall-source-mix")).to_contain_text("本月暂无数据", timeout=5_000)
@@ -56,7 +56,7 @@ def test_trends_and_mixes_follow_the_feed_in_place(settings, make_stack, browser
 def test_trends_speak_english(settings, make_stack, browser: Browser) -> None:
     stack = make_stack(settings)
     page = browser.new_page(viewport={"width": 1920, "height": 1080})
-    page.goto(f"{stack.url}/wall?lang=en")
+    page.goto(stack.wall_url("lang=en"))
     expect(page.locator(".zs-trends")).to_contain_text("Registered by hour", timeout=15_000)
     expect(page.locator(".zs-trends")).to_contain_text("Source channels")
     # The page starts with an empty figure; the trends arrive with the snapshot and fill it.

@@ -6,12 +6,14 @@ import json
 import urllib.error
 import urllib.request
 
+from wallaccess import wall_client, wall_open
+
 from datafeeds.publisher import Publisher
 
 
 def _get(url: str) -> tuple[int, dict]:
     try:
-        with urllib.request.urlopen(url, timeout=5) as response:
+        with wall_open(url, timeout=5) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as err:
         return err.code, json.loads(err.read())
@@ -52,7 +54,7 @@ def test_healthz_says_degraded_when_the_ingest_is_gone(app) -> None:
 
 
 def test_wall_page_and_assets_come_from_the_app(app) -> None:
-    client = app.test_client()
+    client = wall_client(app)
     page = client.get("/wall")
     assert page.status_code == 200
     html = page.get_data(as_text=True)

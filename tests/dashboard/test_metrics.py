@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import socketio
 from prometheus_client.parser import text_string_to_metric_families
+from wallaccess import wall_client, wall_cookie
 
 from dashboard.app import create_app
 from datafeeds.contract import Channel, channel_name, dumps
@@ -112,13 +113,15 @@ def test_wall_clients_are_counted_by_view(stack, wait_for) -> None:
 
     assert wall_clients() == 0
     client = socketio.Client(reconnection=False)
-    client.connect(stack.url, auth={"view": "wall"}, transports=["polling"], wait_timeout=5)
+    client.connect(stack.url, auth={"view": "wall"}, transports=["polling"], wait_timeout=5,
+                   headers={"Cookie": wall_cookie(stack.url)})
     try:
         wait_for(lambda: wall_clients() == 1)
         assert _value(_scrape(stack.url), "zhongshu_socketio_connects_total", view="wall") == 1
         intruder = socketio.Client(reconnection=False)
         with pytest.raises(socketio.exceptions.ConnectionError):
-            intruder.connect(stack.url, auth={"view": "desk-of-nobody"}, transports=["polling"], wait_timeout=5)
+            intruder.connect(stack.url, auth={"view": "desk-of-nobody"}, transports=["polling"], wait_timeout=5,
+                             headers={"Cookie": wall_cookie(stack.url)})
         assert wall_clients() == 1
     finally:
         client.disconnect()
@@ -126,7 +129,7 @@ def test_wall_clients_are_counted_by_view(stack, wait_for) -> None:
 
 
 def test_snapshot_requests_are_counted_by_why(app) -> None:
-    client = app.test_client()
+    client = wall_client(app)
     for why in ("connect", "gap", "gap", "<script>", None):
         url = "/api/snapshot" if why is None else f"/api/snapshot?why={why}"
         assert client.get(url).status_code == 200

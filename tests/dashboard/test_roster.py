@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from wallaccess import wall_client
+
 from dashboard.roster import Roster
 
 ROSTER = """
@@ -36,7 +38,7 @@ def test_duty_api_serves_masked_names_and_follows_edits(settings, tmp_path: Path
     path = tmp_path / "roster.toml"
     path.write_text(ROSTER, encoding="utf-8")
     app = create_app(settings.model_copy(update={"duty_roster": path}))
-    client = app.test_client()
+    client = wall_client(app)
     body = client.get("/api/duty?day=2026-11-26").get_json()
     assert body == {"day": "2026-11-26", "leader": "王*国", "officers": ["李*", "赵*梅"]}
     assert "王建国" not in client.get("/api/duty?day=2026-11-26").get_data(as_text=True)

@@ -1,0 +1,73 @@
+"""Say who may pass each door of the web app: one table, read by the request guard, the page router and tests.
+
+Deny by default: a Flask endpoint, a Dash callback or a page that is not named here is refused to everyone,
+so a route added without a rule fails closed (and fails the route-table test) instead of leaking.
+Levels: `public` (anyone), `metrics` (the metrics token or a loopback caller), then the principals' levels
+`wall` ≤ `officer` ≤ `leader` ≤ `admin` (see dashboard.websessions).
+"""
+
+from __future__ import annotations
+
+import re
+
+PUBLIC = "public"
+METRICS = "metrics"
+PAGE = "page"  # a Dash page: the level depends on the path (PAGES below)
+
+# Flask endpoints (Dash names its endpoints by their rules).
+ENDPOINTS: dict[str, str] = {
+    # Static code and styles, the same for everyone: the sign-in page needs them, and they hold no data.
+    "_dash_assets.static": PUBLIC,
+    "/_dash-component-suites/<string:package_name>/<path:fingerprinted_path>": PUBLIC,
+    "/_favicon.ico": PUBLIC,
+    # Dash's own endpoints: the frame's layout, the callback graph, and the callbacks (checked per callback).
+    "/_dash-layout": "wall",
+    "/_dash-dependencies": "wall",
+    "/_reload-hash": "wall",
+    "/_dash-update-component": "wall",
+    "/": PAGE,
+    "/<path:path>": PAGE,
+    # The wall's data: masked, for any principal.
+    "api.snapshot": "wall",
+    "api.deltas": "wall",
+    "api.duty": "wall",
+    # A load balancer's probe: states and counts, no case data.
+    "api.healthz": PUBLIC,
+    "metrics.metrics_endpoint": METRICS,
+    "auth.signin": PUBLIC,
+    "auth.signout": PUBLIC,
+}
+
+# Pages by path, first match wins; a path none matches is the not-found page, for any principal.
+PAGES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"/desk/audit"), "admin"),
+    (re.compile(r"/desk(/.*)?"), "officer"),
+    (re.compile(r"/wall"), "wall"),
+    (re.compile(r"/"), "wall"),
+)
+NOT_FOUND_LEVEL = "wall"
+
+# Dash callbacks by their output (as Dash names it in a request). The router renders a page only after
+# checking that page's own level, so its callback is open to every principal.
+CALLBACKS: dict[str, str] = {
+    "page.children": "wall",
+}
+
+
+def page_level(path: str | None) -> str:
+    """Return the level a page needs."""
+    path = (path or "/").rstrip("/") or "/"
+    for pattern, level in PAGES:
+        if pattern.fullmatch(path):
+            return level
+    return NOT_FOUND_LEVEL
+
+
+def endpoint_level(endpoint: str | None) -> str | None:
+    """Return the level an endpoint needs, or None when it has no rule (refused to everyone)."""
+    return ENDPOINTS.get(endpoint or "")
+
+
+def callback_level(output: str | None) -> str | None:
+    """Return the level a Dash callback needs, or None when it has no rule (refused to everyone)."""
+    return CALLBACKS.get(output or "")

@@ -1,0 +1,60 @@
+"""Open a test stack's wall as a kiosk does: with its display link, then with the session the link gave.
+
+A plain module (not a fixture) so browser tests' helpers can build links from a base URL; pytest puts
+tests/ on sys.path for its conftest, which makes it importable as `wallaccess` from every test folder.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import urllib.request
+from typing import Any
+from urllib.parse import urlsplit
+
+# The display token of the wall served at each base URL (a Stack makes one), and a cookie-keeping opener per
+# base for tests that read the wall's JSON like the wall does.
+WALL_TOKENS: dict[str, str] = {}
+_OPENERS: dict[str, tuple[urllib.request.OpenerDirector, http.cookiejar.CookieJar]] = {}
+
+
+def wall_link(base: str, query: str = "") -> str:
+    """Return the display link (with its token) of the wall served at `base`, as a kiosk opens it."""
+    return f"{base}/wall?token={WALL_TOKENS[base]}" + (f"&{query}" if query else "")
+
+
+def wall_open(url: str, timeout: float = 10.0) -> Any:
+    """Open a URL of a running stack as its wall would: with the session its display link gave it."""
+    return _opener(url, timeout)[0].open(url, timeout=timeout)
+
+
+def wall_cookie(url: str) -> str:
+    """Return the Cookie header a wall of the stack at `url` sends (for a Socket.IO client in a test)."""
+    jar = _opener(url, 10.0)[1]
+    return "; ".join(f"{c.name}={c.value}" for c in jar)
+
+
+def _opener(url: str, timeout: float) -> tuple[urllib.request.OpenerDirector, http.cookiejar.CookieJar]:
+    parts = urlsplit(url)
+    base = f"{parts.scheme}://{parts.netloc}"
+    found = _OPENERS.get(base)
+    if found is None:
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        opener.open(wall_link(base), timeout=timeout).close()
+        found = _OPENERS[base] = (opener, jar)
+    return found
+
+
+def wall_client(app: Any, name: str = "测试大屏") -> Any:
+    """Return a Flask test client signed in as a wall (a new display token, traded for its session)."""
+    from dashboard.accounts import create_token
+
+    _, secret = create_token(app.extensions["zhongshu"].engine, name)
+    client = app.test_client()
+    assert client.get(f"/wall?token={secret}").status_code == 303
+    return client
+
+
+def forget_opener(base: str) -> None:
+    """Drop the cookie-keeping opener of a base URL (a new stack on a reused port has new sessions)."""
+    _OPENERS.pop(base, None)
