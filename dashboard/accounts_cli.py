@@ -136,6 +136,23 @@ def cmd_user_list(args: argparse.Namespace, settings: Settings, out: TextIO = sy
     return 0
 
 
+def ring_web(settings: Settings) -> bool:
+    """Tell the web processes to drop the sockets of sessions that just ended (their sweep would within 10 s)."""
+    import redis
+
+    from dashboard.embedded import RedisNotConfigured, RedisRefused, resolve_redis_url
+    from dashboard.websessions import ring
+
+    try:
+        client = redis.Redis.from_url(resolve_redis_url(settings), socket_timeout=2, socket_connect_timeout=2)
+    except (RedisNotConfigured, RedisRefused):  # no Redis to ring: the web processes' sweep still drops them
+        return False
+    try:
+        return ring(client, settings.feed_prefix)
+    finally:
+        client.close()
+
+
 def _switch(args: argparse.Namespace, settings: Settings, out: TextIO, change: Callable[..., bool],
             done: str, already: str) -> int:
     lang, engine = _lang(args, settings), _engine(settings)
@@ -143,6 +160,8 @@ def _switch(args: argparse.Namespace, settings: Settings, out: TextIO, change: C
         changed = change(engine, args.name, reason=args.reason)
     finally:
         engine.dispose()
+    if changed:
+        ring_web(settings)
     print(t(done if changed else already, lang, name=args.name), file=out)
     return 0
 
@@ -167,6 +186,7 @@ def cmd_user_passwd(args: argparse.Namespace, settings: Settings, out: TextIO = 
         accounts.set_password(engine, args.name, password, reason=args.reason)
     finally:
         engine.dispose()
+    ring_web(settings)  # the user's open sessions ended with the old password
     print(t("user.password_set", lang, name=args.name), file=out)
     return 0
 
@@ -223,6 +243,7 @@ def cmd_token_revoke(args: argparse.Namespace, settings: Settings, out: TextIO =
         row = accounts.revoke_token(engine, args.token, reason=args.reason)
     finally:
         engine.dispose()
+    ring_web(settings)
     print(t("token.revoked_now", lang, id=row.id, name=row.name), file=out)
     return 0
 

@@ -72,6 +72,8 @@ def install(server: Flask, state: AppState, dash_app: Dash) -> None:
         WTF_CSRF_TIME_LIMIT=None,  # a token lives as long as its session (a wall's lasts weeks)
         WTF_CSRF_HEADERS=["X-CSRFToken"],
     )
+    # The guard first: a caller nobody signed in is told 401 before any CSRF or rate-limit verdict.
+    server.before_request(_guard)
     CSRFProtect(server)
     limiter = Limiter(key_func=client_ip, app=server, storage_uri=state.redis_url,
                       key_prefix=f"{settings.feed_prefix}:limits", strategy="moving-window",
@@ -79,7 +81,6 @@ def install(server: Flask, state: AppState, dash_app: Dash) -> None:
     server.add_url_rule("/signin", endpoint="auth.signin", methods=["GET", "POST"],
                         view_func=limiter.limit(settings.signin_rate, methods=["POST"])(_signin))
     server.add_url_rule("/signout", endpoint="auth.signout", methods=["POST"], view_func=_signout)
-    server.before_request(_guard)
     server.after_request(_headers)
     server.register_error_handler(CSRFError, _csrf_failed)
     server.register_error_handler(RateLimitExceeded, _rate_limited)

@@ -13,12 +13,13 @@ from typing import Any
 import pytest
 import redis
 from sqlalchemy import Engine, text
-from wallaccess import WALL_TOKENS, forget_opener, wall_link
 
 from dashboard.embedded import EmbeddedRedis, answers
 from dashboard.settings import Settings
 from datafeeds.county import County, build_county, load_county
 from datafeeds.db import make_engine, make_sessionmaker, migrate
+
+from wallaccess import WALL_TOKENS, forget_opener, wall_link
 
 PG_URL = os.environ.get("ZHONGSHU_TEST_DATABASE_URL")
 DEMO_ROSTER = Path(__file__).resolve().parents[1] / "dashboard" / "demo_roster.toml"

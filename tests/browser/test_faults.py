@@ -23,7 +23,6 @@ import redis
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
-from wallaccess import wall_link, wall_open
 
 from dashboard.embedded import EmbeddedRedis
 from dashboard.server import ServerThread
@@ -33,6 +32,8 @@ from datafeeds.county import County
 from datafeeds.models import CaseEvent, DeadLetter
 from datafeeds.publisher import Publisher
 from datafeeds.simulator import Simulator
+
+from wallaccess import wall_link, wall_open
 
 pytestmark = pytest.mark.browser
 

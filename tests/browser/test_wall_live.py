@@ -6,11 +6,12 @@ import re
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from wallaccess import wall_link
 
 from datafeeds.apply import RawMessage
 from datafeeds.contract import dumps
 from datafeeds.publisher import Publisher
+
+from wallaccess import wall_link
 
 pytestmark = pytest.mark.browser
 

@@ -6,9 +6,10 @@ import re
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from wallaccess import wall_link
 
 from datafeeds.publisher import Publisher
+
+from wallaccess import wall_link
 
 pytestmark = pytest.mark.browser
 

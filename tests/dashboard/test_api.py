@@ -6,9 +6,9 @@ import json
 import urllib.error
 import urllib.request
 
-from wallaccess import wall_client, wall_open
-
 from datafeeds.publisher import Publisher
+
+from wallaccess import wall_client, wall_open
 
 
 def _get(url: str) -> tuple[int, dict]:

@@ -10,12 +10,13 @@ from typing import Any
 import pytest
 import socketio
 from prometheus_client.parser import text_string_to_metric_families
-from wallaccess import wall_client, wall_cookie
 
 from dashboard.app import create_app
 from datafeeds.contract import Channel, channel_name, dumps
 from datafeeds.metrics import metrics_key
 from datafeeds.publisher import Publisher
+
+from wallaccess import wall_client, wall_cookie
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 

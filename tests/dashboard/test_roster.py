@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from wallaccess import wall_client
-
 from dashboard.roster import Roster
+
+from wallaccess import wall_client
 
 ROSTER = """
 [default]

@@ -1,0 +1,330 @@
+"""Every door of the web app, walked by every kind of caller: the tables here say who gets what.
+
+The tables are written out by hand, apart from the app's own rule table (dashboard.access), so a route, a
+Dash callback or a page added without a rule fails here, and so does a rule that changed by mistake.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+import socketio
+
+from dashboard import access, accounts
+
+from wallaccess import wall_client, wall_cookie
+
+PASSWORD = "correct-horse-9"
+CALLERS = ("anonymous", "wall", "officer", "leader", "admin")
+
+
+def _all(status: int) -> dict[str, int]:
+    return dict.fromkeys(CALLERS, status)
+
+
+def _signed(status: int, anonymous: int = 401) -> dict[str, int]:
+    return {**_all(status), "anonymous": anonymous}
+
+
+# Flask endpoint → (method, path asked, status per caller).
+ROUTES: dict[str, tuple[str, str, dict[str, int]]] = {
+    "_dash_assets.static": ("GET", "/assets/wall.css", _all(200)),
+    "/_dash-component-suites/<string:package_name>/<path:fingerprinted_path>": ("GET", "{suite}", _all(200)),
+    "/_favicon.ico": ("GET", "/_favicon.ico", _all(200)),
+    "/_dash-layout": ("GET", "/_dash-layout", _signed(200)),
+    "/_dash-dependencies": ("GET", "/_dash-dependencies", _signed(200)),
+    "/_reload-hash": ("GET", "/_reload-hash", _signed(200)),
+    "/_dash-update-component": ("POST", "/_dash-update-component", _signed(200)),
+    "/": ("GET", "/", _signed(200, anonymous=303)),
+    "/<path:path>": ("GET", "/wall", _signed(200, anonymous=303)),
+    "api.snapshot": ("GET", "/api/snapshot", _signed(200)),
+    "api.deltas": ("GET", "/api/deltas?after=0", _signed(200)),
+    "api.duty": ("GET", "/api/duty", _signed(200)),
+    "api.healthz": ("GET", "/healthz", _all(503)),  # public; 503 because no ingest runs in this test
+    "metrics.metrics_endpoint": ("GET", "/metrics", _all(200)),  # the test client calls from loopback
+    "auth.signin": ("GET", "/signin", {**_all(303), "anonymous": 200}),  # signed in: on to the next page
+    "auth.signout": ("POST", "/signout", _all(303)),
+}
+
+# Page paths (the Dash index served for them) → status per caller; the router checks the same levels.
+PAGES: dict[str, dict[str, int]] = {
+    "/": _signed(200, anonymous=303),
+    "/wall": _signed(200, anonymous=303),
+    "/desk": {"anonymous": 303, "wall": 403, "officer": 200, "leader": 200, "admin": 200},
+    "/desk/case/X-1": {"anonymous": 303, "wall": 403, "officer": 200, "leader": 200, "admin": 200},
+    "/desk/audit": {"anonymous": 303, "wall": 403, "officer": 403, "leader": 403, "admin": 200},
+    "/no/such/page": _signed(200, anonymous=303),  # the not-found page: nothing behind it
+}
+
+# Dash callbacks by output → the lowest level that may call them.
+CALLBACKS: dict[str, str] = {
+    "page.children": "wall",
+}
+
+
+def _csrf(client: Any) -> str:
+    page = client.get("/signin").get_data(as_text=True)
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    if found:
+        return found.group(1)
+    cookie = client.get_cookie("_csrf_token")
+    if cookie is None:
+        client.get("/")
+        cookie = client.get_cookie("_csrf_token")
+    assert cookie is not None
+    return str(cookie.value)
+
+
+def sign_in(app: Any, name: str, password: str = PASSWORD) -> Any:
+    """Return a test client signed in through the sign-in form."""
+    client = app.test_client()
+    token = _csrf(client)
+    response = client.post("/signin?next=/", data={"name": name, "password": password, "csrf_token": token})
+    assert response.status_code == 303 and response.headers["Location"] == "/", response.get_data(as_text=True)
+    return client
+
+
+@pytest.fixture
+def callers(app) -> dict[str, Any]:
+    engine = app.extensions["zhongshu"].engine
+    for role in ("officer", "leader", "admin"):
+        accounts.add_user(engine, f"test-{role}", role, PASSWORD)
+    return {"anonymous": app.test_client(), "wall": wall_client(app),
+            **{role: sign_in(app, f"test-{role}") for role in ("officer", "leader", "admin")}}
+
+
+def _router_body(pathname: str) -> dict[str, Any]:
+    return {"output": "page.children", "outputs": {"id": "page", "property": "children"},
+            "inputs": [{"id": "url", "property": "pathname", "value": pathname},
+                       {"id": "url", "property": "search", "value": ""}],
+            "changedPropIds": ["url.pathname"], "state": []}
+
+
+def _ask(client: Any, method: str, path: str) -> int:
+    if method == "GET":
+        response = client.get(path)
+    elif path == "/_dash-update-component":
+        response = client.post(path, json=_router_body("/"), headers={"X-CSRFToken": _csrf_for(client)})
+    else:
+        response = client.post(path, data={"csrf_token": _csrf_for(client)})
+    response.close()  # a static file's answer holds the file open until closed
+    return int(response.status_code)
+
+
+def _csrf_for(client: Any) -> str:
+    cookie = client.get_cookie("_csrf_token")
+    if cookie is None:  # anonymous: the sign-in form's token is the one its session holds
+        return _csrf(client)
+    return str(cookie.value)
+
+
+def test_every_route_has_a_rule_here_and_in_the_app(app) -> None:
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints == set(ROUTES), "a route without a row in this test's table (or a row for a route gone)"
+    assert endpoints == set(access.ENDPOINTS), "a route without a rule in dashboard.access"
+    dash_app = app.extensions["dash"]
+    assert set(dash_app.callback_map) == set(CALLBACKS) == set(access.CALLBACKS)
+    assert {out: access.callback_level(out) for out in CALLBACKS} == CALLBACKS
+
+
+def test_each_caller_gets_what_the_table_says(app, callers) -> None:
+    index = callers["wall"].get("/wall").get_data(as_text=True)
+    suite = re.search(r'src="(/_dash-component-suites/[^"]+)"', index)
+    assert suite is not None
+    got: dict[str, dict[str, int]] = {}
+    for endpoint, (method, path, _) in ROUTES.items():
+        path = path.replace("{suite}", suite.group(1))
+        got[endpoint] = {who: _ask(callers[who], method, path) for who in CALLERS}
+        if endpoint == "auth.signout":  # signing out ended those sessions: sign everyone in again
+            callers.update(wall=wall_client(app), **{r: sign_in(app, f"test-{r}") for r in ("officer", "leader",
+                                                                                             "admin")})
+    assert got == {endpoint: want for endpoint, (_, _, want) in ROUTES.items()}
+
+
+def test_pages_and_the_router_refuse_alike(app, callers) -> None:
+    got = {path: {who: _ask(callers[who], "GET", path) for who in CALLERS} for path in PAGES}
+    assert got == PAGES
+    for path, want in PAGES.items():
+        for who in CALLERS[1:]:
+            client = callers[who]
+            answer = client.post("/_dash-update-component", json=_router_body(path),
+                                 headers={"X-CSRFToken": _csrf_for(client)}).get_json()
+            refused = "您没有查看此页面的权限" in json.dumps(answer, ensure_ascii=False)
+            assert refused == (want[who] == 403), (path, who)
+
+
+def test_an_anonymous_caller_is_sent_to_sign_in_and_learns_nothing(app) -> None:
+    client = app.test_client()
+    response = client.get("/wall?lang=en")
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/signin?next=%2Fwall%3Flang%3Den&lang=en"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Sign in" in page and "wall-root" not in page
+    for path in ("/api/snapshot", "/api/deltas?after=0", "/api/duty", "/_dash-layout", "/_dash-dependencies"):
+        response = client.get(path)
+        assert response.status_code == 401 and response.get_json() == {"error": "unauthorized"}, path
+
+
+def test_the_dash_frame_holds_no_data(app, callers) -> None:
+    # Even signed in, the layout Dash serves is the empty frame: every page's content comes from the router.
+    layout = callers["admin"].get("/_dash-layout").get_json()
+    assert layout["props"]["children"][1]["props"] == {"id": "page", "className": "zs-page", "children": None}
+
+
+def test_a_callback_without_a_rule_is_refused_to_everyone(app, callers) -> None:
+    body = {**_router_body("/"), "output": "someone-elses.children"}
+    client = callers["admin"]
+    response = client.post("/_dash-update-component", json=body, headers={"X-CSRFToken": _csrf_for(client)})
+    assert response.status_code == 403
+
+
+def test_state_changes_need_the_csrf_token(app, callers) -> None:
+    client = callers["officer"]
+    assert client.post("/_dash-update-component", json=_router_body("/")).status_code == 400
+    assert client.post("/_dash-update-component", json=_router_body("/"),
+                       headers={"X-CSRFToken": "forged"}).status_code == 400
+    assert client.post("/signout").status_code == 400  # a cross-site form cannot sign anyone out either
+    assert client.get("/api/snapshot").status_code == 200  # still signed in
+
+
+def test_metrics_answer_loopback_or_their_token(settings) -> None:
+    from dashboard.app import create_app
+
+    app = create_app(settings.model_copy(update={"metrics_token": "scrape-token-1234567890"}))
+    try:
+        client = app.test_client()
+        remote = {"REMOTE_ADDR": "10.1.2.3"}
+        assert client.get("/metrics").status_code == 200
+        assert client.get("/metrics", environ_base=remote).status_code == 403
+        assert client.get("/metrics", environ_base=remote,
+                          headers={"Authorization": "Bearer wrong"}).status_code == 403
+        assert client.get("/metrics", environ_base=remote,
+                          headers={"Authorization": "Bearer scrape-token-1234567890"}).status_code == 200
+    finally:
+        app.extensions["zhongshu"].engine.dispose()
+
+
+def test_headers_on_every_answer(app, callers) -> None:
+    for client, path in ((callers["anonymous"], "/signin"), (callers["anonymous"], "/api/snapshot"),
+                         (callers["wall"], "/wall"), (callers["wall"], "/api/snapshot"),
+                         (callers["anonymous"], "/assets/wall.css")):
+        response = client.get(path)
+        response.close()
+        headers = response.headers
+        csp = headers["Content-Security-Policy"]
+        assert "default-src 'self'" in csp and "script-src 'self' 'sha256-" in csp and "connect-src 'self'" in csp
+        assert "http" not in csp  # no other origin: nothing is fetched from a CDN or the internet
+        assert headers["X-Content-Type-Options"] == "nosniff" and headers["X-Frame-Options"] == "SAMEORIGIN"
+
+
+def test_cookies_are_httponly_samesite_and_secure_over_https(app) -> None:
+    engine = app.extensions["zhongshu"].engine
+    _, secret = accounts.create_token(engine, "https-wall")
+    for base, secure in (("http://localhost", False), ("https://localhost", True)):
+        client = app.test_client()
+        response = client.get(f"/wall?token={secret}", base_url=base)
+        [cookie] = response.headers.getlist("Set-Cookie")
+        assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and ("Secure" in cookie) == secure
+        assert response.headers["Location"] == "/wall"  # the token leaves the address bar
+
+
+def test_a_bad_display_link_is_refused_plainly(app) -> None:
+    response = app.test_client().get("/wall?token=not-a-token")
+    assert response.status_code == 401
+    assert "此显示屏授权链接无效或已被撤销" in response.get_data(as_text=True)
+
+
+def test_sign_in_is_rate_limited_per_address(settings) -> None:
+    from dashboard.app import create_app
+
+    app = create_app(settings.model_copy(update={"signin_rate": "3 per minute"}))
+    try:
+        client = app.test_client()
+        token = _csrf(client)
+        codes = [client.post("/signin", data={"name": "nobody", "password": "wrong-password",
+                                              "csrf_token": token}).status_code for _ in range(4)]
+        assert codes == [401, 401, 401, 429]
+        assert "登录尝试过于频繁" in client.post("/signin", data={"csrf_token": token}).get_data(as_text=True)
+        other = client.post("/signin", data={"name": "nobody", "password": "wrong-password", "csrf_token": token},
+                            environ_base={"REMOTE_ADDR": "10.9.9.9"})
+        assert other.status_code == 401  # another address has its own count
+    finally:
+        app.extensions["zhongshu"].engine.dispose()
+
+
+def test_sign_in_goes_only_to_local_pages(app) -> None:
+    from dashboard.auth import safe_next
+
+    assert [safe_next(t) for t in ("/wall?lang=en", "//evil.example/x", "/\\evil", "https://evil.example",
+                                    "wall", None, "/desk\n")] == ["/wall?lang=en", "/", "/", "/", "/", "/", "/"]
+
+
+def test_socketio_connect_by_caller(stack, rclient) -> None:
+    engine = stack.app.extensions["zhongshu"].engine
+    accounts.add_user(engine, "sock-officer", "officer", PASSWORD)
+    officer = sign_in(stack.app, "sock-officer")
+    officer_cookie = f"zhongshu_session={officer.get_cookie('zhongshu_session').value}"
+    for who, headers, view, ok in (("anonymous", {}, "wall", False),
+                                   ("wall", {"Cookie": wall_cookie(stack.url)}, "wall", True),
+                                   ("officer", {"Cookie": officer_cookie}, "wall", True),
+                                   ("wall", {"Cookie": wall_cookie(stack.url)}, "desk-of-nobody", False)):
+        client = socketio.Client(reconnection=False)
+        try:
+            if ok:
+                client.connect(stack.url, auth={"view": view}, headers=headers, transports=["polling"],
+                               wait_timeout=5)
+                assert client.connected, who
+            else:
+                with pytest.raises(socketio.exceptions.ConnectionError):
+                    client.connect(stack.url, auth={"view": view}, headers=headers, transports=["polling"],
+                                   wait_timeout=5)
+        finally:
+            client.disconnect()
+
+
+def _connected_wall(stack: Any, cookie: str) -> socketio.Client:
+    client = socketio.Client(reconnection=False)
+    client.connect(stack.url, auth={"view": "wall"}, headers={"Cookie": cookie}, transports=["polling"],
+                   wait_timeout=5)
+    assert client.connected
+    return client
+
+
+def test_a_revoked_token_drops_its_walls_sockets_at_once(settings, make_stack, wait_for, monkeypatch) -> None:
+    """Revoking rings the doorbell: each web process checks its sockets' sessions and drops the ended ones."""
+    from dashboard import realtime
+    from dashboard.accounts_cli import ring_web
+
+    monkeypatch.setattr(realtime, "SWEEP_EVERY", 600.0)  # so only the doorbell can explain a prompt drop
+    stack = make_stack(settings)
+    engine = stack.app.extensions["zhongshu"].engine
+    _, other_secret = accounts.create_token(engine, "另一块屏")
+    other = stack.app.test_client()
+    other.get(f"/wall?token={other_secret}")
+    other_cookie = f"zhongshu_session={other.get_cookie('zhongshu_session').value}"
+    revoked, kept = _connected_wall(stack, wall_cookie(stack.url)), _connected_wall(stack, other_cookie)
+    try:
+        accounts.revoke_token(engine, "测试大屏")
+        assert ring_web(stack.settings)
+        wait_for(lambda: not revoked.connected, timeout=3)
+        assert kept.connected  # the other wall's token stands
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            _connected_wall(stack, wall_cookie(stack.url))
+    finally:
+        revoked.disconnect()
+        kept.disconnect()
+
+
+def test_without_the_doorbell_the_sweep_drops_them_within_its_period(stack, wait_for) -> None:
+    from dashboard.realtime import SWEEP_EVERY
+
+    engine = stack.app.extensions["zhongshu"].engine
+    wall = _connected_wall(stack, wall_cookie(stack.url))
+    try:
+        accounts.revoke_token(engine, "测试大屏")  # no ring: as if Redis lost it
+        wait_for(lambda: not wall.connected, timeout=SWEEP_EVERY + 3)
+    finally:
+        wall.disconnect()
