@@ -158,7 +158,7 @@ def open_wall(browser: Browser, base: str) -> tuple[Page, Any]:
     context = browser.new_context(viewport={"width": 1920, "height": 1080})
     page = context.new_page()
     page.goto(wall_link(base))
-    page.wait_for_function("zhongshu.live.seq !== null && zhongshu.live.socket.connected", timeout=15_000)
+    page.wait_for_function("() => zhongshu.live.seq !== null && zhongshu.live.socket.connected", timeout=15_000)
     page.evaluate("window.__zsMarker = 1")  # survives only if the page never reloads
     return page, context
 
@@ -181,7 +181,7 @@ def test_a_wall_cut_off_for_a_minute_says_so_and_catches_up(stack, browser: Brow
     fetches the deltas it missed (no snapshot) and equals the server's snapshot."""
     page, context = open_wall(browser, stack.url)
     feed = Feed(stack.settings.redis_url or "", stack.settings.feed_prefix, county, rate=5.0).start()
-    page.wait_for_function("zhongshu.live.seq > 5", timeout=10_000)
+    page.wait_for_function("() => zhongshu.live.seq > 5", timeout=10_000)
     before = stats(page)
     status = page.locator("#wall-feed-status")
 
@@ -214,7 +214,7 @@ def test_the_web_server_restarts_under_an_open_wall(stack, browser: Browser, eng
                                                     report) -> None:
     page, context = open_wall(browser, stack.url)
     feed = Feed(stack.settings.redis_url or "", stack.settings.feed_prefix, county, rate=10.0).start()
-    page.wait_for_function("zhongshu.live.seq > 5", timeout=10_000)
+    page.wait_for_function("() => zhongshu.live.seq > 5", timeout=10_000)
     before = stats(page)
     port = stack.web.port
     stack.web.stop()
@@ -224,7 +224,7 @@ def test_the_web_server_restarts_under_an_open_wall(stack, browser: Browser, eng
     stack.web = ServerThread(stack.app, port=port)
     stack.web.start()
     restarted = time.monotonic()
-    page.wait_for_function("zhongshu.live.socket.connected", timeout=30_000)
+    page.wait_for_function("() => zhongshu.live.socket.connected", timeout=30_000)
     seconds = wait_converged(page, stack.url)
     waited = time.monotonic() - restarted
     published, stored = stored_once(engine, feed)
@@ -238,7 +238,7 @@ def test_the_ingest_stops_and_restarts_under_an_open_wall(stack, browser: Browse
                                                           county: County, report) -> None:
     page, context = open_wall(browser, stack.url)
     feed = Feed(stack.settings.redis_url or "", stack.settings.feed_prefix, county, rate=20.0).start()
-    page.wait_for_function("zhongshu.live.seq > 5", timeout=10_000)
+    page.wait_for_function("() => zhongshu.live.seq > 5", timeout=10_000)
     before = stats(page)
     stack.stop_ingest()
     time.sleep(8)  # published while nothing listens: only the feed log has them
@@ -267,7 +267,7 @@ def test_redis_killed_and_restarted_under_an_open_wall(tmp_path: Path, settings:
         stack = make_stack(settings.model_copy(update={"redis_url": url}))
         page, context = open_wall(browser, stack.url)
         feed = Feed(url, stack.settings.feed_prefix, county, rate=20.0).start()
-        page.wait_for_function("zhongshu.live.seq > 5", timeout=10_000)
+        page.wait_for_function("() => zhongshu.live.seq > 5", timeout=10_000)
         before = stats(page)
         server.kill()
         time.sleep(4)

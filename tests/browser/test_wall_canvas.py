@@ -66,7 +66,7 @@ def test_wall_fits_every_canvas(settings, make_stack, browser: Browser, rclient,
         page.goto(stack.wall_url(f"lang={lang}" if lang else ""))
         expect(page.locator("#wall-c-open")).not_to_have_text("", timeout=15_000)
         expect(page.locator("#wall-category-mix li").first).not_to_have_class("zs-empty", timeout=10_000)
-        page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg .bars path, "
+        page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .main-svg .bars path, "
                                ".js-plotly-plot .main-svg .js-line').length >= 3", timeout=10_000)
         page.wait_for_timeout(500)
         found = page.evaluate(LAYOUT_PROBE)
@@ -106,7 +106,7 @@ def test_tiles_and_gcj02_are_configuration(settings, make_stack, browser: Browse
     Publisher(rclient, prefix=tiled.feed_prefix, source="gcj-test").publish("case.registered", {
         "case_no": "J-1", "title": "物业纠纷", "category": "0402", "source_channel": "grid",
         "township": town.code, "lat": town.lat, "lon": town.lon})
-    page.wait_for_function("zhongshu.pins.markers.has('J-1')", timeout=10_000)
+    page.wait_for_function("() => zhongshu.pins.markers.has('J-1')", timeout=10_000)
     lat, lon = page.evaluate("(() => { const p = zhongshu.pins.markers.get('J-1').marker.getLatLng();"
                              " return [p.lat, p.lng]; })()")
     want = wgs84_to_gcj02(town.lat, town.lon)

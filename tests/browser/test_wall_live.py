@@ -167,7 +167,7 @@ def test_a_group_incident_takes_over_a_band_until_cleared(stack, browser: Browse
     # An incident raised long ago is known to the wall but does not take over the screen.
     pub.publish("alert.raised", {"alert_id": "A-old", "level": "major", "title": "旧事件", "township": town.code},
                 at=utcnow() - timedelta(hours=2))
-    page.wait_for_function("zhongshu.live.alerts.has('A-old')", timeout=10_000)
+    page.wait_for_function("() => zhongshu.live.alerts.has('A-old')", timeout=10_000)
     expect(overlay).to_be_hidden()
     pub.publish("alert.raised", {"alert_id": "A-1", "level": "group", "title": "群体性劳资纠纷",
                                  "township": town.code})

@@ -25,7 +25,7 @@ def _open(browser: Browser, base: str, errors: list[str]) -> Page:
     page.on("pageerror", lambda exc: errors.append(f"{exc} {exc.stack}"))
     page.goto(wall_link(base))
     expect(page.locator("#wall-c-today_registered")).to_have_text("0", timeout=15_000)
-    page.wait_for_function("zhongshu.pins.map && zhongshu.pins.grid", timeout=5_000)
+    page.wait_for_function("() => zhongshu.pins.map && zhongshu.pins.grid", timeout=5_000)
     return page
 
 

@@ -24,7 +24,7 @@ def test_trends_and_mixes_follow_the_feed_in_place(settings, make_stack, browser
     expect(page.locator("#wall-c-today_registered")).to_have_text("0", timeout=15_000)
     expect(page.locator(".zs-trends")).to_contain_text("今日分时受理")
     expect(page.locator("#wall-source-mix")).to_contain_text("本月暂无数据", timeout=5_000)
-    page.wait_for_function(f"(({CHART_Y})('wall-hours-chart') || []).length === 2", timeout=10_000)
+    page.wait_for_function(f"() => (({CHART_Y})('wall-hours-chart') || []).length === 2", timeout=10_000)
     # Mark the chart nodes: an in-place update keeps them, a re-created chart would not.
     page.evaluate("""() => ['wall-hours-chart', 'wall-days-chart'].forEach(
         id => { document.querySelector('#' + id + ' .js-plotly-plot').__zsKeep = id; })""")
@@ -43,8 +43,8 @@ def test_trends_and_mixes_follow_the_feed_in_place(settings, make_stack, browser
     cats = page.locator("#wall-category-mix li")
     expect(cats.first).to_contain_text("邻里")
     expect(cats.nth(1)).to_contain_text("劳动人事")
-    page.wait_for_function(f"JSON.stringify(({CHART_Y})('wall-hours-chart')) === '[3,0]'", timeout=5_000)
-    page.wait_for_function(f"({CHART_Y})('wall-days-chart')[0] === 3", timeout=5_000)
+    page.wait_for_function(f"() => JSON.stringify(({CHART_Y})('wall-hours-chart')) === '[3,0]'", timeout=5_000)
+    page.wait_for_function(f"() => ({CHART_Y})('wall-days-chart')[0] === 3", timeout=5_000)
     kept = page.evaluate("""() => ['wall-hours-chart', 'wall-days-chart'].map(
         id => document.querySelector('#' + id + ' .js-plotly-plot').__zsKeep)""")
     assert kept == ["wall-hours-chart", "wall-days-chart"]
@@ -60,7 +60,7 @@ def test_trends_speak_english(settings, make_stack, browser: Browser) -> None:
     expect(page.locator(".zs-trends")).to_contain_text("Registered by hour", timeout=15_000)
     expect(page.locator(".zs-trends")).to_contain_text("Source channels")
     # The page starts with an empty figure; the trends arrive with the snapshot and fill it.
-    page.wait_for_function(f"(({CHART_Y})('wall-days-chart') || []).length === 2", timeout=10_000)
+    page.wait_for_function(f"() => (({CHART_Y})('wall-days-chart') || []).length === 2", timeout=10_000)
     names = page.evaluate("() => document.querySelector('#wall-days-chart .js-plotly-plot').data.map(t => t.name)")
     assert names == ["Registered", "Resolved"]
     page.close()
