@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
 from dash import Dash, Input, Output
 from flask_wtf.csrf import generate_csrf
 
-from callbacks import wall
+from callbacks import audit, case, wall
 from dashboard import access, auth
 from dashboard.websessions import Principal
 from layouts import shell
@@ -31,6 +31,10 @@ def render(pathname: str | None, search: str | None, state: Any, principal: Prin
         return shell.home(state.settings.title, lang, principal, generate_csrf())
     if path == "/wall":
         return wall.page(state, lang)
+    if path == "/desk/audit":
+        return audit.page(lang)
+    if path.startswith("/desk/case/"):
+        return case.page(state, principal, unquote(path.removeprefix("/desk/case/")), lang)
     return shell.not_found(lang)
 
 
@@ -42,3 +46,5 @@ def register(app: Dash, state: Any) -> None:
 
     app.callback(Output(shell.PAGE, "children"), Input(shell.URL, "pathname"),
                  Input(shell.URL, "search"))(route)
+    case.register(app, state)
+    audit.register(app, state)

@@ -418,11 +418,14 @@ def audit(engine_or_conn: Engine | Connection | Session, actor: str, role: str |
         engine_or_conn.execute(insert(AuditEntry).values(**row))
 
 
-def read_audit(engine: Engine, limit: int = 50, offset: int = 0, action: str | None = None) -> list[AuditEntry]:
-    """Return audit rows newest first, optionally of one action."""
+def read_audit(engine: Engine, limit: int = 50, offset: int = 0, action: str | None = None,
+               actor: str | None = None) -> list[AuditEntry]:
+    """Return audit rows newest first, optionally of one action and of actors whose name contains `actor`."""
     query = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit).offset(offset)
     if action is not None:
         query = query.where(AuditEntry.action == action)
+    if actor:
+        query = query.where(AuditEntry.actor.contains(actor, autoescape=True))
     with Session(engine, expire_on_commit=False) as session:
         return list(session.scalars(query))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable
+from typing import Any
 
 _DIGITS = re.compile(r"\d")
 
@@ -109,3 +110,24 @@ def mask_text(text: str, names: Iterable[str] = ()) -> str:
     """Mask the mobile and landline numbers, ID numbers and the given personal names inside free text."""
     key = tuple(sorted({n.strip() for n in names if n and n.strip()}))
     return _pattern(key).sub(_mask_match, text)
+
+
+def mask_party(party: dict[str, Any], village: str | None = None) -> dict[str, Any]:
+    """Return a party (当事人) as anyone without an unmask may see it: every personal field masked."""
+    return {**party, "name": mask_name(str(party.get("name") or "")),
+            "phone": mask_phone(str(party.get("phone") or "")),
+            "id_number": mask_id_number(str(party.get("id_number") or "")),
+            "address": mask_address(str(party.get("address") or ""), village)}
+
+
+def mask_case(detail: dict[str, Any], village: str | None = None) -> dict[str, Any]:
+    """Return a case's detail masked: its parties, its address to the village, and their names, phones and
+    ID numbers wherever the free text (title, description, notes of its history) mentions them."""
+    parties = detail.get("parties") or []
+    names = [str(p.get("name") or "") for p in parties]
+    return {**detail,
+            "title": mask_text(detail.get("title") or "", names),
+            "description": mask_text(detail.get("description") or "", names),
+            "address": mask_address(detail.get("address") or "", village),
+            "parties": [mask_party(p, village) for p in parties],
+            "events": [{**e, "note": mask_text(e.get("note") or "", names)} for e in detail.get("events", [])]}

@@ -186,3 +186,26 @@ def dead_letter_counts(engine: Engine) -> dict[str, int]:
     with Session(engine) as conn:
         rows = conn.execute(select(DeadLetter.reason, func.count()).group_by(DeadLetter.reason)).all()
     return {reason: int(n) for reason, n in rows}
+
+
+def case_detail(engine: Engine, case_no: str) -> dict[str, Any] | None:
+    """Return one case as stored (personal data unmasked: callers mask it) with its history, or None."""
+    with Session(engine) as conn:
+        case = conn.scalar(select(Case).where(Case.case_no == case_no))
+        if case is None:
+            return None
+        events = conn.execute(
+            select(CaseEvent.seq, CaseEvent.at, CaseEvent.type, CaseEvent.department_code, CaseEvent.from_state,
+                   CaseEvent.to_state, CaseEvent.note)
+            .where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)).all()
+        return {
+            "case_no": case.case_no, "title": case.title, "description": case.description,
+            "category": case.category, "scale": case.scale, "grade": case.grade, "state": case.state,
+            "is_open": case.is_open, "is_group": case.is_group, "people_involved": case.people_involved,
+            "township": case.township_code, "village": case.village_code, "address": case.address,
+            "department": case.department_code, "supervision": case.supervision,
+            "registered_at": case.registered_at, "resolve_due": case.resolve_due, "source": case.source_channel,
+            "parties": [dict(p) for p in (case.parties or [])],
+            "events": [{"seq": e.seq, "at": e.at, "type": e.type, "department": e.department_code,
+                        "from": e.from_state, "to": e.to_state, "note": e.note} for e in events],
+        }

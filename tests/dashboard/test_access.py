@@ -62,6 +62,8 @@ PAGES: dict[str, dict[str, int]] = {
 # Dash callbacks by output → the lowest level that may call them.
 CALLBACKS: dict[str, str] = {
     "page.children": "wall",
+    "case-personal.children": "officer",
+    "..audit-table.children...audit-offset.data..": "admin",
 }
 
 
@@ -328,3 +330,41 @@ def test_without_the_doorbell_the_sweep_drops_them_within_its_period(stack, wait
         wait_for(lambda: not wall.connected, timeout=SWEEP_EVERY + 3)
     finally:
         wall.disconnect()
+
+
+def _callback_body(output: str) -> dict[str, Any]:
+    if output == "case-personal.children":
+        return {"output": output, "outputs": {"id": "case-personal", "property": "children"},
+                "inputs": [{"id": "case-unmask", "property": "n_clicks", "value": 1}],
+                "changedPropIds": ["case-unmask.n_clicks"],
+                "state": [{"id": "case-unmask-reason", "property": "value", "value": "核实当事人身份"},
+                          {"id": "case-no", "property": "data", "value": "NO-SUCH-CASE"},
+                          {"id": "url", "property": "search", "value": ""}]}
+    if output.startswith("..audit-table"):
+        return {"output": output, "outputs": [{"id": "audit-table", "property": "children"},
+                                              {"id": "audit-offset", "property": "data"}],
+                "inputs": [{"id": "audit-action", "property": "value", "value": None},
+                           {"id": "audit-actor", "property": "value", "value": ""},
+                           {"id": "audit-newer", "property": "n_clicks", "value": 0},
+                           {"id": "audit-older", "property": "n_clicks", "value": 0}],
+                "changedPropIds": ["audit-action.value"],
+                "state": [{"id": "audit-offset", "property": "data", "value": 0},
+                          {"id": "url", "property": "search", "value": ""}]}
+    return _router_body("/")
+
+
+def test_each_callback_answers_only_its_level(app, callers) -> None:
+    from dashboard.websessions import LEVELS
+
+    for output, level in CALLBACKS.items():
+        for who in CALLERS:
+            client = callers[who]
+            headers = {"X-CSRFToken": _csrf_for(client)} if who != "anonymous" else {}
+            status = client.post("/_dash-update-component", json=_callback_body(output), headers=headers).status_code
+            if who == "anonymous":
+                want = {401}
+            elif LEVELS.index(who) >= LEVELS.index(level):
+                want = {200, 204}  # 204: Dash's "no update" (the unmask of a case that does not exist)
+            else:
+                want = {403}
+            assert status in want, (output, who, status)
