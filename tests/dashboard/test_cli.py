@@ -95,19 +95,42 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _signed_in_opener(base: str, name: str, password: str) -> urllib.request.OpenerDirector:
+    """Sign in through the form as a person would (its CSRF token, its cookie) and return the browser."""
+    import http.cookiejar
+    import re
+    import urllib.parse
+
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    form = opener.open(f"{base}/signin", timeout=10).read().decode()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert token is not None
+    data = urllib.parse.urlencode({"name": name, "password": password, "csrf_token": token.group(1)}).encode()
+    with opener.open(f"{base}/signin?next=/api/duty", data=data, timeout=10) as answer:
+        assert answer.url.endswith("/api/duty")  # signed in, and sent on to where it was going
+    return opener
+
+
 def test_demo_runs_everything_and_ctrl_c_stops_it_all(tmp_path: Path) -> None:
+    import re
+    import threading
+
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ZHONGSHU_")}
     env.update(ZHONGSHU_DATA_DIR=str(tmp_path / "data"), ZHONGSHU_PORT=str(port),
                ZHONGSHU_SIM_BACKFILL_DAYS="1")
     demo = subprocess.Popen([sys.executable, "-m", "dashboard.cli", "demo"], env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(demo.stdout.readline, "")), daemon=True)  # type: ignore[union-attr]
+    reader.start()
+    base = f"http://127.0.0.1:{port}"
     try:
         health: dict = {}
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as r:
                     health = json.loads(r.read())
                 if health.get("accepted", 0) > 100:
                     break
@@ -116,16 +139,47 @@ def test_demo_runs_everything_and_ctrl_c_stops_it_all(tmp_path: Path) -> None:
             time.sleep(0.5)
         assert health.get("ingest_alive") and health["accepted"] > 100, health
         assert health["last_seq"] > 0
+        printed = "".join(lines)
+        # The printed display link opens the wall with no sign-in; the printed admin signs in.
+        link = re.search(rf"{base}/wall\?token=[\w-]+", printed)
+        assert link is not None, printed
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        with opener.open(link.group(0), timeout=10) as wall:
+            assert wall.url == f"{base}/wall" and "zhongshu-live.js" in wall.read().decode()
+        with opener.open(f"{base}/api/snapshot", timeout=10) as snap:
+            assert json.loads(snap.read())["seq"] > 0
+        admin = re.search(r"用户 / user (\S+)，密码 / password (\S+)", printed)
+        assert admin is not None, printed
+        _signed_in_opener(base, admin.group(1), admin.group(2))
         children = _children_of(demo.pid)
         assert len(children) >= 4  # redis-server, ingest, web, simulator
         demo.send_signal(signal.SIGINT)
-        output, _ = demo.communicate(timeout=30)
+        demo.wait(timeout=30)
+        reader.join(10)
+        output = "".join(lines)
     finally:
         if demo.poll() is None:
             demo.kill()
+            demo.wait()
+        reader.join(10)
+        demo.stdout.close()  # type: ignore[union-attr]
     assert demo.returncode == 0, output
-    assert f"http://127.0.0.1:{port}/wall" in output
     time.sleep(0.5)
     alive = [pid for pid in children if Path(f"/proc/{pid}").exists()
              and "zombie" not in Path(f"/proc/{pid}/status").read_text()]
     assert alive == [], "every process the demo started has stopped"
+
+
+def test_serve_refuses_a_missing_or_default_secret(tmp_path: Path, redis_url: str) -> None:
+    from dashboard.runners import check_secret
+
+    base = {k: v for k, v in os.environ.items() if not k.startswith("ZHONGSHU_")}
+    base.update(ZHONGSHU_DATA_DIR=str(tmp_path), ZHONGSHU_REDIS_URL=redis_url, ZHONGSHU_PORT=str(_free_port()))
+    for secret, says in ((None, "ZHONGSHU_SECRET_KEY is not set"), ("change-me", "a default or too weak"),
+                         ("short-but-random-9", "a default or too weak"), ("a" * 40, "a default or too weak")):
+        env = {**base, **({"ZHONGSHU_SECRET_KEY": secret} if secret else {})}
+        done = zhongshu("serve", env=env)
+        assert done.returncode != 0 and says in done.stderr, (secret, done.stderr)
+        assert "未设置" in done.stderr or "过短或为示例值" in done.stderr
+    good = "9f2c4e1a7b3d5f608192a3b4c5d6e7f8091a2b3c4d5e6f70"
+    assert check_secret(good) == good
