@@ -42,7 +42,8 @@ def layout(detail: dict[str, Any], names: dict[str, dict[str, str]], lang: str, 
         ("case.department", departments.get(detail["department"] or "", detail["department"] or "—")),
         ("case.registered_at", _when(detail["registered_at"], tz)),
         ("case.resolve_due", _when(detail["resolve_due"], tz)),
-        ("case.supervision", detail["supervision"]),
+        ("case.supervision", say(f"case.supervision.{detail['supervision']}", lang)
+         if detail["supervision"] in ("none", "normal", "yellow", "red") else detail["supervision"]),
     ]
     return html.Div(id=ROOT, className="zs-desk zs-case", children=[
         dcc.Store(id=CASE_NO, data=detail["case_no"]),
