@@ -24,7 +24,7 @@ def render(pathname: str | None, search: str | None, state: Any, principal: Prin
     query = parse_qs((search or "").lstrip("?"))
     requested = query.get("lang", [""])[0] or None
     lang = pick_lang(requested, state.settings.lang)
-    path = (pathname or "/").rstrip("/") or "/"
+    path = access.normalise(pathname)
     if principal is None or not principal.may(access.page_level(path)):
         return shell.forbidden(lang)
     if path == "/":

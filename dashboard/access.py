@@ -8,6 +8,7 @@ Levels: `public` (anyone), `metrics` (the metrics token or a loopback caller), t
 
 from __future__ import annotations
 
+import posixpath
 import re
 
 PUBLIC = "public"
@@ -40,7 +41,7 @@ ENDPOINTS: dict[str, str] = {
 
 # Pages by path, first match wins; a path none matches is the not-found page, for any principal.
 PAGES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"/desk/audit"), "admin"),
+    (re.compile(r"/desk/audit(/.*)?"), "admin"),
     (re.compile(r"/desk(/.*)?"), "officer"),
     (re.compile(r"/wall"), "wall"),
     (re.compile(r"/"), "wall"),
@@ -56,9 +57,19 @@ CALLBACKS: dict[str, str] = {
 }
 
 
+def normalise(path: str | None) -> str:
+    """Return the one spelling of a page path that the rules and the router both use.
+
+    `//`, `.` and `..` segments and a trailing slash are resolved first, so `/wall/../desk/audit` or
+    `/desk//audit` meet the rule of `/desk/audit`, never a weaker one.
+    """
+    path = posixpath.normpath("/" + (path or "/").lstrip("/"))
+    return "/" + path.lstrip("/")
+
+
 def page_level(path: str | None) -> str:
     """Return the level a page needs."""
-    path = (path or "/").rstrip("/") or "/"
+    path = normalise(path)
     for pattern, level in PAGES:
         if pattern.fullmatch(path):
             return level

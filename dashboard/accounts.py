@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import json
 import secrets
+import threading
 import unicodedata
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
@@ -264,29 +265,34 @@ def authenticate(engine: Engine, name: str, password: str, *, now: datetime | No
                  source_ip: str | None = None) -> User | None:
     """Return the user when name and password match an enabled, unlocked account, else None; audit either way.
 
-    Five failures in a row lock the account for 15 minutes; a success resets the count. The password is
-    checked against a hash whatever the account's state, so the answer takes as long for an unknown,
-    disabled or locked name as for a good one, and its timing tells a guesser nothing.
+    Five failures in a row lock the account for 15 minutes; a success resets the count. Each try is counted
+    before its password is checked, so requests sent in parallel cannot each get a guess in before the first
+    failure is counted: beyond the fifth, a try is refused unchecked. The password is checked against a hash
+    whatever the account's state, so the answer takes as long for an unknown, disabled or locked name as for
+    a good one, and its timing tells a guesser nothing.
     """
     now = now or utcnow()
     name = unicodedata.normalize("NFC", name)
     user = get_user(engine, name) if name else None
-    matched = verify_password(user.password_hash if user else _dummy_hash(), password)
-    actor = name[:NAME_MAX] or "-"
     if user is None:
-        audit(engine, actor, None, "auth.fail", source_ip=source_ip, detail={"reason": "unknown_user"}, now=now)
+        _verify(_dummy_hash(), password)
+        audit(engine, name[:NAME_MAX] or "-", None, "auth.fail", source_ip=source_ip,
+              detail={"reason": "unknown_user"}, now=now)
         return None
-    refusal = "disabled" if user.disabled else "locked" if is_locked(user, now) else None
+    tries = _reserve_try(engine, user.id, now)
+    refusal = None
+    if tries is None:
+        refusal = "disabled" if user.disabled else "locked"
+    elif tries > MAX_FAILED_LOGINS:
+        refusal = "locked"  # more tries in flight than the limit: a parallel failure is locking the account
+    matched = _verify(user.password_hash if refusal is None else _dummy_hash(), password)
     if refusal is None and matched:
         fresh = _sign_in(engine, user, password, now=now, source_ip=source_ip)
         if fresh is not None:
             return fresh
         refusal = "changed"  # disabled, locked or given a new password while we were checking the old one
     with Session(engine) as session, session.begin():
-        failures = None
-        if refusal is None:
-            session.execute(update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1))
-            failures = session.scalar(select(User.failed_logins).where(User.id == user.id))
+        failures = tries if refusal is None else None
         audit(session, user.name, user.role, "auth.fail", source_ip=source_ip,
               detail={"reason": refusal or "bad_password", **({"failures": failures} if failures else {})}, now=now)
         if failures is not None and failures >= MAX_FAILED_LOGINS:
@@ -295,6 +301,25 @@ def authenticate(engine: Engine, name: str, password: str, *, now: datetime | No
             audit(session, user.name, user.role, "auth.locked", source_ip=source_ip,
                   detail={"failures": failures, "until": until.isoformat()}, now=now)
     return None
+
+
+# argon2id takes 64 MiB and a third of a second of CPU per check: a burst of sign-ins from many addresses
+# must queue, not run the host out of memory.
+_VERIFY_SLOTS = threading.BoundedSemaphore(4)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    with _VERIFY_SLOTS:
+        return verify_password(password_hash, password)
+
+
+def _reserve_try(engine: Engine, user_id: int, now: datetime) -> int | None:
+    """Count a sign-in try before checking it; return the count, or None when the account is disabled or locked."""
+    with engine.begin() as conn:
+        return conn.execute(
+            update(User).where(User.id == user_id, User.disabled.is_(False),
+                               User.locked_until.is_(None) | (User.locked_until <= now))
+            .values(failed_logins=User.failed_logins + 1).returning(User.failed_logins)).scalar()
 
 
 def _sign_in(engine: Engine, user: User, password: str, *, now: datetime, source_ip: str | None) -> User | None:

@@ -69,6 +69,8 @@ def install(server: Flask, state: AppState, dash_app: Dash) -> None:
         SESSION_COOKIE_SECURE=settings.cookie_secure,
         # The cookie outlives any session: the store decides when a session ends (idle, shift, revoked).
         PERMANENT_SESSION_LIFETIME=timedelta(days=400),
+        # No request of ours carries more than a few KiB (a Dash callback's inputs, a sign-in form).
+        MAX_CONTENT_LENGTH=1_048_576,
         WTF_CSRF_TIME_LIMIT=None,  # a token lives as long as its session (a wall's lasts weeks)
         WTF_CSRF_HEADERS=["X-CSRFToken"],
     )
@@ -123,6 +125,8 @@ def tile_origin(tile_url: str) -> str:
 
 def client_ip() -> str:
     """Return the caller's address (the real client's behind a trusted proxy, by ZHONGSHU_PROXY_HOPS)."""
+    if not get_state().settings.proxy_hops and any(h in request.headers for h in _FORWARDED):
+        _warn_untrusted_proxy()
     return request.remote_addr or "-"
 
 
@@ -159,18 +163,18 @@ def _guard() -> Any:
     if level == access.METRICS:
         return None if _metrics_allowed() else _refuse(403, page=False)
     page = level == access.PAGE
-    if page:
-        if request.path.rstrip("/") == "/wall" and "token" in request.args:
-            return _open_wall()
-        level = access.page_level(request.path)
-    elif rule.endpoint == "/_dash-update-component":
-        body = request.get_json(silent=True)
-        level = access.callback_level(body.get("output") if isinstance(body, dict) else None)
-        if level is None:
-            log.error("refused a Dash callback with no rule in dashboard.access: %r",
-                      body.get("output") if isinstance(body, dict) else body)
-            return _refuse(403, page=False)
+    if page and request.path.rstrip("/") == "/wall" and "token" in request.args:
+        return _open_wall()
     principal = current_principal()
+    if page:
+        level = access.page_level(request.path)
+    elif rule.endpoint == "/_dash-update-component" and principal is not None:
+        body = request.get_json(silent=True)  # read only for a signed-in caller: nobody else makes us parse
+        output = body.get("output") if isinstance(body, dict) else None
+        level = access.callback_level(output if isinstance(output, str) else None)
+        if level is None:
+            log.error("refused a Dash callback with no rule in dashboard.access: %.200r", output or body)
+            return _refuse(403, page=False)
     if principal is None:
         if page and request.method == "GET":
             target = request.full_path if request.query_string else request.path
@@ -181,15 +185,31 @@ def _guard() -> Any:
     return None
 
 
+_FORWARDED = ("X-Forwarded-For", "Forwarded", "X-Real-IP")
+
+
 def _metrics_allowed() -> bool:
-    token = get_state().settings.metrics_token
+    settings = get_state().settings
+    token = settings.metrics_token
     offered = request.headers.get("Authorization", "")
     if token and offered.startswith("Bearer ") and hmac.compare_digest(offered[7:].encode(), token.encode()):
         return True
+    if not settings.proxy_hops and any(h in request.headers for h in _FORWARDED):
+        # A proxy on this host passes every caller on from loopback: loopback proves nothing here.
+        _warn_untrusted_proxy()
+        return False
     try:
         return ipaddress.ip_address(client_ip()).is_loopback
     except ValueError:
         return False
+
+
+def _warn_untrusted_proxy() -> None:
+    if not current_app.extensions.get("zhongshu_proxy_warned"):
+        current_app.extensions["zhongshu_proxy_warned"] = True
+        log.warning("requests arrive through a proxy (X-Forwarded-For) but ZHONGSHU_PROXY_HOPS is 0: every caller "
+                    "looks like the proxy, so /metrics is closed to loopback and sign-in limits are shared; set "
+                    "ZHONGSHU_PROXY_HOPS to the number of proxies in front of the app")
 
 
 def _refuse(status: int, *, page: bool) -> tuple[Any, int]:
@@ -211,6 +231,7 @@ def _open_wall() -> Any:
     if token is None:
         log.warning("a wall at %s offered a display token that is unknown or revoked", client_ip())
         return _message_page(say("auth.token_invalid", lang())), 401
+    _end_current(state)  # this browser's earlier session (a user's, say) ends, not just its cookie
     secret = websessions.open_session(state.engine, token=token, source_ip=client_ip(),
                                       user_agent=request.user_agent.string)
     session.clear()
@@ -280,6 +301,7 @@ def _signin() -> Any:
         return _signin_page(say("auth.failed", chosen, n=accounts.MAX_FAILED_LOGINS,
                                 minutes=int(accounts.LOCKOUT.total_seconds() // 60)), name=name, status=401)
     websessions.prune_sessions(state.engine, idle=idle(state))
+    _end_current(state)
     secret = websessions.open_session(
         state.engine, user=user, max_age=timedelta(hours=state.settings.session_max_hours),
         source_ip=client_ip(), user_agent=request.user_agent.string)
@@ -289,12 +311,17 @@ def _signin() -> Any:
     return redirect(target, code=303)
 
 
-def _signout() -> Any:
-    state = get_state()
+def _end_current(state: AppState) -> None:
     principal = current_principal()
     if principal is not None:
         websessions.end_session(state.engine, principal, source_ip=client_ip())
         websessions.ring(state.redis(), state.settings.feed_prefix)
+        g.zs_principal = None
+
+
+def _signout() -> Any:
+    state = get_state()
+    _end_current(state)
     session.clear()
     return redirect("/signin?" + urlencode({"out": "1", **_lang_arg()}), code=303)
 

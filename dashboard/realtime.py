@@ -120,9 +120,14 @@ def register(socketio: SocketIO, state: AppState, metrics: WebMetrics | None = N
         if view not in VIEWS or not principal.may(view):
             return False
         sid: str = request.sid  # type: ignore[attr-defined]  # Flask-SocketIO sets sid
+        presence.add(sid, principal.session_id)
+        # A revocation whose sweep ran between the check above and the line before would miss this socket:
+        # look once more now that the sweep can see it.
+        if not websessions.live_sessions(state.engine, [principal.session_id], idle=idle):
+            presence.remove(sid)
+            raise ConnectionRefusedError("unauthorized")
         join_room(view)
         join_room(principal.room)
-        presence.add(sid, principal.session_id)
         if metrics is not None:
             metrics.connected(sid, view)
         return True

@@ -56,6 +56,11 @@ PAGES: dict[str, dict[str, int]] = {
     "/desk": {"anonymous": 303, "wall": 403, "officer": 200, "leader": 200, "admin": 200},
     "/desk/case/X-1": {"anonymous": 303, "wall": 403, "officer": 200, "leader": 200, "admin": 200},
     "/desk/audit": {"anonymous": 303, "wall": 403, "officer": 403, "leader": 403, "admin": 200},
+    # other spellings of an admin page meet the admin rule, never a weaker one
+    "/desk/audit/export": {"anonymous": 303, "wall": 403, "officer": 403, "leader": 403, "admin": 200},
+    "/desk//audit": {"anonymous": 303, "wall": 403, "officer": 403, "leader": 403, "admin": 200},
+    "/wall/../desk/audit": {"anonymous": 303, "wall": 403, "officer": 403, "leader": 403, "admin": 200},
+    "/desk/audit/.": {"anonymous": 303, "wall": 403, "officer": 403, "leader": 403, "admin": 200},
     "/no/such/page": _signed(200, anonymous=303),  # the not-found page: nothing behind it
 }
 
@@ -192,6 +197,26 @@ def test_state_changes_need_the_csrf_token(app, callers) -> None:
     assert client.get("/api/snapshot").status_code == 200  # still signed in
 
 
+def test_a_display_link_ends_the_browsers_earlier_session(app, callers) -> None:
+    officer = callers["officer"]
+    old = officer.get_cookie("zhongshu_session").value
+    _, secret = accounts.create_token(app.extensions["zhongshu"].engine, "借用的屏")
+    assert officer.get(f"/wall?token={secret}").status_code == 303
+    assert officer.get("/desk/case/X-1").status_code == 403  # now a wall
+    stale = app.test_client()
+    stale.set_cookie("zhongshu_session", old)
+    assert stale.get("/api/snapshot").status_code == 401  # the officer's session ended, not just its cookie
+
+
+def test_anonymous_bodies_are_not_read_and_big_ones_refused(app, callers) -> None:
+    anonymous = callers["anonymous"]
+    assert anonymous.post("/_dash-update-component", data="[" * 100, content_type="application/json").status_code == 401
+    big = {"output": "page.children", "pad": "x" * 2_000_000}
+    client = callers["admin"]
+    assert client.post("/_dash-update-component", json=big,
+                       headers={"X-CSRFToken": _csrf_for(client)}).status_code == 413
+
+
 def test_metrics_answer_loopback_or_their_token(settings) -> None:
     from dashboard.app import create_app
 
@@ -201,6 +226,8 @@ def test_metrics_answer_loopback_or_their_token(settings) -> None:
         remote = {"REMOTE_ADDR": "10.1.2.3"}
         assert client.get("/metrics").status_code == 200
         assert client.get("/metrics", environ_base=remote).status_code == 403
+        # through a proxy on this host that the app was not told to trust, loopback proves nothing
+        assert client.get("/metrics", headers={"X-Forwarded-For": "203.0.113.9"}).status_code == 403
         assert client.get("/metrics", environ_base=remote,
                           headers={"Authorization": "Bearer wrong"}).status_code == 403
         assert client.get("/metrics", environ_base=remote,

@@ -355,3 +355,37 @@ def test_prune_deletes_in_batches(engine: Engine) -> None:
     assert accounts.prune_audit(engine, 180, now=T0) == n
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(AuditEntry)).scalar() == 2  # recent + the prune row
+
+
+def test_parallel_guesses_get_no_more_tries_than_the_lock_out_allows(engine: Engine, monkeypatch) -> None:
+    """Twenty guesses sent at once: each try is counted before it is checked, so at most five are checked
+    against the real password and the account ends locked (counting after the check let all twenty through)."""
+    import threading
+
+    user = accounts.add_user(engine, "victim", "officer", PW)
+    real: list[str] = []
+    verify = accounts.verify_password
+
+    def counting(password_hash: str, password: str) -> bool:
+        if password_hash == user.password_hash:
+            real.append(password)
+        return verify(password_hash, password)
+
+    monkeypatch.setattr(accounts, "verify_password", counting)
+    start = threading.Barrier(20)
+    results: list[object] = []
+
+    def guess(n: int) -> None:
+        start.wait()
+        results.append(accounts.authenticate(engine, "victim", f"guess-number-{n}", source_ip="10.0.0.66"))
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert results == [None] * 20
+    assert len(real) <= accounts.MAX_FAILED_LOGINS
+    assert accounts.is_locked(accounts.get_user(engine, "victim"))  # type: ignore[arg-type]
+    assert accounts.authenticate(engine, "victim", PW) is None  # locked: even the right password waits
+    assert len(real) <= accounts.MAX_FAILED_LOGINS
