@@ -33,6 +33,8 @@ ENDPOINTS: dict[str, str] = {
     "api.deltas": "wall",
     "api.duty": "wall",
     # A load balancer's probe: states and counts, no case data.
+    # Exports: masked, audited, for those who brief.
+    "exports.open_cases_map": "leader",
     "api.healthz": PUBLIC,
     "metrics.metrics_endpoint": METRICS,
     "auth.signin": PUBLIC,

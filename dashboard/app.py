@@ -10,7 +10,7 @@ from flask import Flask
 from flask_socketio import SocketIO
 
 from callbacks import router
-from dashboard import api, auth, metrics, realtime, websessions
+from dashboard import api, auth, exports, metrics, realtime, websessions
 from dashboard.embedded import resolve_redis_url
 from dashboard.settings import Settings
 from dashboard.state import AppState
@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.layout = shell.layout
     router.register(app, state)
     server.register_blueprint(api.blueprint)
+    server.register_blueprint(exports.blueprint)
     web_metrics = metrics.install(server, state)
     auth.install(server, state, app)
 

@@ -209,3 +209,15 @@ def case_detail(engine: Engine, case_no: str) -> dict[str, Any] | None:
             "events": [{"seq": e.seq, "at": e.at, "type": e.type, "department": e.department_code,
                         "from": e.from_state, "to": e.to_state, "note": e.note} for e in events],
         }
+
+
+def map_cases(engine: Engine, now: datetime) -> list[dict[str, Any]]:
+    """Return every open case as the wall pins it (sensitive categories at their village's centroid), with its
+    title and parties for a map that masks them."""
+    with Session(engine) as conn:
+        centroids = {code: (lat, lon) for code, lat, lon in
+                     conn.execute(select(Place.code, Place.lat, Place.lon).where(Place.tier == "06"))}
+        sensitive = frozenset(c.code for c in categories.all_categories() if c.sensitive)
+        rows = conn.execute(select(Case).where(Case.state.in_(OPEN_STATES)).order_by(Case.id)).scalars().all()
+        return [{**pin(live_from_row(c), now, centroids, sensitive), "title": c.title,
+                 "parties": [dict(p) for p in (c.parties or [])]} for c in rows]

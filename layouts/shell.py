@@ -23,6 +23,8 @@ def home(title: str, lang: str, who: Any = None, csrf: str | None = None) -> htm
     return html.Div(className="zs-home", children=[
         html.H1(title),
         html.P(html.A(t("page.go_wall", lang), href=f"/wall{suffix}")),
+        *([html.P(html.A(say("page.export_map", lang), href=f"/export/open-cases-map.html{suffix}",
+                         id="zs-export-map"))] if who is not None and who.may("leader") else []),
         *([html.P(html.A(say("page.audit_link", lang), href=f"/desk/audit{suffix}", id="zs-audit-link"))]
           if who is not None and who.may("admin") else []),
         *([signed_in(who, csrf, lang)] if who is not None and who.kind == "user" and csrf else []),

@@ -22,6 +22,10 @@ document.addEventListener("securitypolicyviolation",
 """
 
 
+# Navigation by a click does not wait for the page's scripts: the predicate must not throw before they load.
+LIVE = "() => window.zhongshu && zhongshu.live.seq !== null && zhongshu.live.socket.connected"
+
+
 def _page(browser: Browser, errors: list[str]) -> Page:
     page = browser.new_page(viewport={"width": 1920, "height": 1080})
     page.add_init_script(CSP_WATCH)
@@ -46,7 +50,7 @@ def test_sign_in_in_chinese_then_out(stack, browser: Browser) -> None:
     page.get_by_role("button", name="登录").click()
     expect(page).to_have_url(f"{stack.url}/wall")
     expect(page.locator("#wall-c-today_registered")).to_have_text("0", timeout=15_000)
-    page.wait_for_function("() => zhongshu.live.socket.connected", timeout=10_000)
+    page.wait_for_function("() => window.zhongshu && zhongshu.live.socket.connected", timeout=10_000)
     page.goto(f"{stack.url}/")
     expect(page.locator("#zs-whoami")).to_have_text("li.ming（值班员）")
     page.locator("#zs-signout").click()
@@ -62,7 +66,7 @@ def test_a_revoked_wall_goes_dark_at_once(stack, browser: Browser, rclient, coun
     page = _page(browser, errors)
     page.goto(stack.wall_url())
     expect(page).to_have_url(f"{stack.url}/wall")  # the token left the address bar
-    page.wait_for_function("() => zhongshu.live.seq !== null && zhongshu.live.socket.connected", timeout=15_000)
+    page.wait_for_function(LIVE, timeout=15_000)
     town = county.townships()[0]
     pub = Publisher(rclient, prefix=stack.settings.feed_prefix, source="revoke-test")
     pub.publish("case.registered", {"case_no": "R-1", "title": "邻里纠纷", "category": "02",
@@ -98,7 +102,7 @@ def test_an_officer_watching_the_wall_is_cut_off_when_disabled(stack, browser: B
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
     expect(page).to_have_url(f"{stack.url}/wall")
-    page.wait_for_function("() => zhongshu.live.seq !== null && zhongshu.live.socket.connected", timeout=15_000)
+    page.wait_for_function(LIVE, timeout=15_000)
     accounts.disable_user(engine, "wang.fang")
     ring_web(stack.settings)
     expect(page.locator("#wall-revoked")).to_be_visible(timeout=5_000)

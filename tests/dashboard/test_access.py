@@ -43,6 +43,8 @@ ROUTES: dict[str, tuple[str, str, dict[str, int]]] = {
     "api.snapshot": ("GET", "/api/snapshot", _signed(200)),
     "api.deltas": ("GET", "/api/deltas?after=0", _signed(200)),
     "api.duty": ("GET", "/api/duty", _signed(200)),
+    "exports.open_cases_map": ("GET", "/export/open-cases-map.html",
+                               {"anonymous": 401, "wall": 403, "officer": 403, "leader": 200, "admin": 200}),
     "api.healthz": ("GET", "/healthz", _all(503)),  # public; 503 because no ingest runs in this test
     "metrics.metrics_endpoint": ("GET", "/metrics", _all(200)),  # the test client calls from loopback
     "auth.signin": ("GET", "/signin", {**_all(303), "anonymous": 200}),  # signed in: on to the next page
