@@ -126,8 +126,9 @@ def register(socketio: SocketIO, state: AppState, metrics: WebMetrics | None = N
         if not websessions.live_sessions(state.engine, [principal.session_id], idle=idle):
             presence.remove(sid)
             raise ConnectionRefusedError("unauthorized")
-        join_room(view)
-        join_room(principal.room)
+        join_room(view)  # what it shows: the ingest pushes the masked wall deltas here
+        join_room(f"role:{principal.role}")  # what it may see: pushes for a role go only to its rooms
+        join_room(principal.room)  # who it is: to find the sockets of one user or one wall
         if metrics is not None:
             metrics.connected(sid, view)
         return True

@@ -308,6 +308,10 @@ def test_socketio_connect_by_caller(stack, rclient) -> None:
                 client.connect(stack.url, auth={"view": view}, headers=headers, transports=["polling"],
                                wait_timeout=5)
                 assert client.connected, who
+                server = stack.app.extensions["socketio"].server
+                rooms = set(server.manager.get_rooms(client.get_sid("/"), "/"))
+                kind = "wall" if who == "wall" else "user"
+                assert {"wall", f"role:{who}"} <= rooms and any(r.startswith(f"{kind}:") for r in rooms), rooms
             else:
                 with pytest.raises(socketio.exceptions.ConnectionError):
                     client.connect(stack.url, auth={"view": view}, headers=headers, transports=["polling"],
