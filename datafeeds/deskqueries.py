@@ -1,0 +1,151 @@
+"""Find cases for the duty officer's desk: one filter, read from and written to a URL, and a paged search.
+
+A `CaseFilter` is what the desk's filter bar shows and what its URL carries (`?township=…&category=02`), so
+a view can be shared or bookmarked and reproduces the same rows. `search` returns one page of rows in a
+stable order (the sort column, then the case's id), `count` the number of matches up to a cap: counting a
+million rows exactly for a page the officer will not read past costs more than the page itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields, replace
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, and_, func, not_, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from datafeeds.clock import SHANGHAI
+from datafeeds.lifecycle import OPEN_STATES
+from datafeeds.models import Case
+
+# Sortable columns by the name the desk's grid uses.
+SORTS: dict[str, Any] = {
+    "registered_at": Case.registered_at,
+    "resolve_due": Case.resolve_due,
+    "case_no": Case.case_no,
+    "updated_at": Case.updated_at,
+    "township": Case.township_code,
+    "category": Case.category,
+    "state": Case.state,
+}
+STATE_GROUPS = {"open": OPEN_STATES}
+PAGE_MAX = 500
+# Rows past this one are not paged to: a search that matches more wants a narrower filter, not page 201.
+OFFSET_MAX = 10_000
+COUNT_CAP = 10_000
+TEXT_MAX = 100
+
+
+class FilterError(ValueError):
+    """A filter value the desk cannot use (a bad date, an unknown sort); the message names it."""
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """What the desk filters cases by; every field is optional, and all given fields must hold."""
+
+    township: str | None = None
+    village: str | None = None
+    category: str | None = None  # two digits: the top level and all its subtypes; four: that subtype
+    source: str | None = None
+    state: str | None = None  # one state, or "open"
+    department: str | None = None
+    since: date | None = None  # registered on or after this local day
+    until: date | None = None  # registered on or before this local day
+    overdue: bool = False
+    supervised: bool = False
+    text: str | None = None  # in the case number, title or address
+
+    @classmethod
+    def from_query(cls, query: Mapping[str, str]) -> CaseFilter:
+        """Read a filter from URL query arguments (unknown ones are ignored; bad values raise FilterError)."""
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = (query.get(f.name) or "").strip()
+            if not raw:
+                continue
+            if f.name in ("since", "until"):
+                try:
+                    values[f.name] = date.fromisoformat(raw)
+                except ValueError as exc:
+                    raise FilterError(f"{f.name}: {raw!r} is not a date (YYYY-MM-DD)") from exc
+            elif f.name in ("overdue", "supervised"):
+                values[f.name] = raw.lower() in ("1", "true", "yes", "on")
+            else:
+                values[f.name] = raw[:TEXT_MAX]
+        return cls(**values)
+
+    def to_query(self) -> dict[str, str]:
+        """Return the filter as URL query arguments (only the fields that are set), in a stable order."""
+        out: dict[str, str] = {}
+        for name, value in asdict(self).items():
+            if value in (None, False, ""):
+                continue
+            out[name] = "1" if value is True else value.isoformat() if isinstance(value, date) else str(value)
+        return out
+
+    def but(self, **changes: Any) -> CaseFilter:
+        """Return a copy with some fields changed (a drill-down adds one condition to the current view)."""
+        return replace(self, **changes)
+
+
+def conditions(f: CaseFilter, now: datetime, tz: ZoneInfo = SHANGHAI) -> list[ColumnElement[bool]]:
+    """Return the SQL conditions of a filter."""
+    out: list[ColumnElement[bool]] = []
+    if f.township:
+        out.append(Case.township_code == f.township)
+    if f.village:
+        out.append(Case.village_code == f.village)
+    if f.category:
+        out.append(Case.category.startswith(f.category, autoescape=True) if len(f.category) <= 2
+                   else Case.category == f.category)
+    if f.source:
+        out.append(Case.source_channel == f.source)
+    if f.state:
+        group = STATE_GROUPS.get(f.state)
+        out.append(Case.state.in_(sorted(group)) if group is not None else Case.state == f.state)
+    if f.department:
+        out.append(Case.department_code == f.department)
+    if f.since:
+        out.append(Case.registered_at >= datetime.combine(f.since, time(), tz))
+    if f.until:
+        out.append(Case.registered_at < datetime.combine(f.until + timedelta(days=1), time(), tz))
+    if f.overdue:
+        out.append(and_(Case.is_open.is_(True), Case.resolve_due.is_not(None), Case.resolve_due <= now))
+    if f.supervised:
+        out.append(not_(Case.supervision == "none"))
+    if f.text:
+        needle = f.text.strip()
+        out.append(or_(Case.case_no.contains(needle, autoescape=True), Case.title.contains(needle, autoescape=True),
+                       Case.address.contains(needle, autoescape=True)))
+    return out
+
+
+def search(engine: Engine, f: CaseFilter, *, now: datetime, sort: str = "registered_at", descending: bool = True,
+           offset: int = 0, limit: int = 100, tz: ZoneInfo = SHANGHAI) -> list[dict[str, Any]]:
+    """Return one page of matching cases (unmasked: the caller masks), in the sort's order then by id."""
+    column = SORTS.get(sort)
+    if column is None:
+        raise FilterError(f"sort: {sort!r} is not one of {', '.join(SORTS)}")
+    if not 0 <= offset <= OFFSET_MAX:
+        raise FilterError(f"offset: {offset} is past the {OFFSET_MAX:,} rows the desk pages to; narrow the filter")
+    limit = max(1, min(limit, PAGE_MAX))
+    order = [column.desc().nulls_last(), Case.id.desc()] if descending else [column.asc().nulls_last(), Case.id.asc()]
+    query = (select(Case.case_no, Case.title, Case.category, Case.township_code, Case.village_code,
+                    Case.source_channel, Case.state, Case.is_open, Case.department_code, Case.supervision,
+                    Case.registered_at, Case.resolve_due, Case.address, Case.lat, Case.lon, Case.parties)
+             .where(*conditions(f, now, tz)).order_by(*order).offset(offset).limit(limit))
+    with engine.connect() as conn:
+        rows = conn.execute(query).mappings().all()
+    return [{**row, "township": row["township_code"], "village": row["village_code"],
+             "source": row["source_channel"], "department": row["department_code"]} for row in rows]
+
+
+def count(engine: Engine, f: CaseFilter, *, now: datetime, cap: int = COUNT_CAP, tz: ZoneInfo = SHANGHAI) -> int:
+    """Return how many cases match, counting no further than `cap` (the desk shows 「10,000+」 beyond it)."""
+    inner = select(Case.id).where(*conditions(f, now, tz)).limit(cap + 1).subquery()
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(inner)).scalar_one())
