@@ -86,6 +86,33 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(_settings())
 
 
+def cmd_fill_cases(args: argparse.Namespace) -> int:
+    """Fill an empty store with many synthetic cases (the desk's scale benchmark, load tests)."""
+    from datetime import UTC, datetime
+
+    from dashboard.runners import seed_county
+    from datafeeds.db import make_engine
+    from datafeeds.fillcases import StoreNotEmpty, fill_cases
+
+    settings = _settings()
+    county = seed_county(settings)
+    engine = make_engine(settings.db_url)
+
+    def progress(done: int) -> None:
+        if done % 100_000 == 0 or done == args.count:
+            print(f"{done:,} / {args.count:,}", flush=True)
+
+    try:
+        fill_cases(engine, county, args.count, now=datetime.now(UTC), seed=args.seed, days=args.days,
+                   force=args.force, progress=progress)
+    except StoreNotEmpty as exc:
+        print(f"zhongshu fill-cases: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of every subcommand."""
     parser = argparse.ArgumentParser(prog="zhongshu", description="指挥中枢 — county command-center wall")
@@ -113,6 +140,12 @@ def build_parser() -> argparse.ArgumentParser:
     sch.add_argument("--out", default="docs", help="folder to write into (default docs)")
     sch.set_defaults(func=cmd_schema)
     sub.add_parser("demo", help=cmd_demo.__doc__).set_defaults(func=cmd_demo)
+    fill = sub.add_parser("fill-cases", help=cmd_fill_cases.__doc__)
+    fill.add_argument("--count", type=int, required=True, help="how many cases to write")
+    fill.add_argument("--seed", type=int, default=1, help="seed (same seed, same cases)")
+    fill.add_argument("--days", type=int, default=730, help="spread their registration over this many past days")
+    fill.add_argument("--force", action="store_true", help="write even into a store that holds feed cases")
+    fill.set_defaults(func=cmd_fill_cases)
     deadletter_cli.add_parser(sub)
     accounts_cli.add_parser(sub)
     return parser
