@@ -183,3 +183,16 @@ def test_serve_refuses_a_missing_or_default_secret(tmp_path: Path, redis_url: st
         assert "未设置" in done.stderr or "过短或为示例值" in done.stderr
     good = "9f2c4e1a7b3d5f608192a3b4c5d6e7f8091a2b3c4d5e6f70"
     assert check_secret(good) == good
+
+
+def test_fill_cases_fills_an_empty_store(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHONGSHU_")}
+    env.update(ZHONGSHU_DATA_DIR=str(tmp_path))
+    done = zhongshu("fill-cases", "--count", "250", "--days", "30", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "250 / 250" in done.stdout
+    import sqlite3
+    from contextlib import closing
+
+    with closing(sqlite3.connect(tmp_path / "zhongshu.db")) as db:
+        assert db.execute("select count(*) from cases").fetchone() == (250,)
