@@ -31,6 +31,7 @@ SORTS: dict[str, Any] = {
     "category": Case.category,
     "state": Case.state,
 }
+NULLABLE_SORTS = frozenset({"resolve_due"})
 PAGE_MAX = 500
 # Rows past this one are not paged to: a search that matches more wants a narrower filter, not page 201.
 OFFSET_MAX = 10_000
@@ -136,7 +137,12 @@ def search(engine: Engine, f: CaseFilter, *, now: datetime, sort: str = "registe
     if not 0 <= offset <= OFFSET_MAX:
         raise FilterError(f"offset: {offset} is past the {OFFSET_MAX:,} rows the desk pages to; narrow the filter")
     limit = max(1, min(limit, PAGE_MAX))
-    order = [column.desc().nulls_last(), Case.id.desc()] if descending else [column.asc().nulls_last(), Case.id.asc()]
+    # NULLS LAST only where a column can be null: on PostgreSQL it would otherwise stop a DESC index scan
+    # (whose own order puts nulls first) from serving the sort, and every page would sort the whole match.
+    key = column.desc() if descending else column.asc()
+    if sort in NULLABLE_SORTS:
+        key = key.nulls_last()
+    order = [key, Case.id.desc() if descending else Case.id.asc()]
     query = (select(Case.case_no, Case.title, Case.category, Case.township_code, Case.village_code,
                     Case.source_channel, Case.state, Case.is_open, Case.department_code, Case.supervision,
                     Case.registered_at, Case.resolve_due, Case.address, Case.lat, Case.lon, Case.parties)
