@@ -118,8 +118,8 @@ def tile_origin(tile_url: str) -> str:
     """Return a tile URL template's origin as a CSP source (`{s}` subdomains become a wildcard)."""
     parts = urlsplit(tile_url)
     host = parts.netloc
-    if "{s}" in host:
-        host = "*." + host.split(".", 1)[1] if host.startswith("{s}.") else host.replace("{s}", "*")
+    if "{s}" in host:  # a.tiles…, tile1.…: CSP allows a wildcard only as the leftmost label
+        host = "*." + host.split(".", 1)[1]
     return f"{parts.scheme}://{host}"
 
 

@@ -1,4 +1,5 @@
-"""Open a test stack's wall as a kiosk does: with its display link, then with the session the link gave.
+"""Open a test stack as its users do: a wall with its display link (then the session the link gave), a person
+through the sign-in form.
 
 A plain module (not a fixture) so browser tests' helpers can build links from a base URL; pytest puts
 tests/ on sys.path for its conftest, which makes it importable as `wallaccess` from every test folder.
@@ -10,6 +11,13 @@ import http.cookiejar
 import urllib.request
 from typing import Any
 from urllib.parse import urlsplit
+
+# Collects what a page's Content-Security-Policy blocked: the app must never need anything it forbids.
+CSP_WATCH = """
+window.__csp = [];
+document.addEventListener("securitypolicyviolation",
+  e => window.__csp.push(e.violatedDirective + " " + e.blockedURI));
+"""
 
 # The display token of the wall served at each base URL (a Stack makes one), and a cookie-keeping opener per
 # base for tests that read the wall's JSON like the wall does.
@@ -58,3 +66,20 @@ def wall_client(app: Any, name: str = "测试大屏") -> Any:
 def forget_opener(base: str) -> None:
     """Drop the cookie-keeping opener of a base URL (a new stack on a reused port has new sessions)."""
     _OPENERS.pop(base, None)
+
+
+def sign_in_page(browser: Any, base: str, name: str, password: str, next_path: str,
+                 errors: list[str] | None = None) -> Any:
+    """Return a new page signed in through the form (watching CSP violations and page errors) at next_path."""
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1600, "height": 1000})
+    page.add_init_script(CSP_WATCH)
+    if errors is not None:
+        page.on("pageerror", lambda exc: errors.append(f"{exc} {exc.stack}"))
+    page.goto(f"{base}/signin?next={next_path}")
+    page.get_by_label("用户名").fill(name)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    expect(page).to_have_url(f"{base}{next_path}")
+    return page

@@ -11,15 +11,11 @@ from dashboard import accounts
 from dashboard.accounts_cli import ring_web
 from datafeeds.publisher import Publisher
 
+from wallaccess import CSP_WATCH, sign_in_page
+
 pytestmark = pytest.mark.browser
 
 PASSWORD = "correct-horse-9"
-# Collects what the page's Content-Security-Policy blocked: the app must never need anything it forbids.
-CSP_WATCH = """
-window.__csp = [];
-document.addEventListener("securitypolicyviolation",
-  e => window.__csp.push(e.violatedDirective + " " + e.blockedURI));
-"""
 
 
 # Navigation by a click does not wait for the page's scripts: the predicate must not throw before they load.
@@ -96,12 +92,7 @@ def test_an_officer_watching_the_wall_is_cut_off_when_disabled(stack, browser: B
     engine = stack.app.extensions["zhongshu"].engine
     accounts.add_user(engine, "wang.fang", "officer", PASSWORD)
     errors: list[str] = []
-    page = _page(browser, errors)
-    page.goto(f"{stack.url}/signin?next=/wall")
-    page.get_by_label("用户名").fill("wang.fang")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page).to_have_url(f"{stack.url}/wall")
+    page = sign_in_page(browser, stack.url, "wang.fang", PASSWORD, "/wall", errors)
     page.wait_for_function(LIVE, timeout=15_000)
     accounts.disable_user(engine, "wang.fang")
     ring_web(stack.settings)

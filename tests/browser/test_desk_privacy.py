@@ -10,28 +10,17 @@ from playwright.sync_api import Browser, Page, expect
 from dashboard import accounts
 from datafeeds.publisher import Publisher
 
+from wallaccess import sign_in_page
+
 pytestmark = pytest.mark.browser
 
 PASSWORD = "correct-horse-9"
-CSP_WATCH = """
-window.__csp = [];
-document.addEventListener("securitypolicyviolation",
-  e => window.__csp.push(e.violatedDirective + " " + e.blockedURI));
-"""
 SCRIPT = "<script>window.__pwned=(window.__pwned||0)+1</script>"
 IMG = '<img src=x onerror="window.__pwned=(window.__pwned||0)+1">'
 
 
 def _sign_in(browser: Browser, base: str, name: str, errors: list[str], next_path: str) -> Page:
-    page = browser.new_page(viewport={"width": 1600, "height": 1000})
-    page.add_init_script(CSP_WATCH)
-    page.on("pageerror", lambda exc: errors.append(f"{exc} {exc.stack}"))
-    page.goto(f"{base}/signin?next={next_path}")
-    page.get_by_label("用户名").fill(name)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page).to_have_url(f"{base}{next_path}")
-    return page
+    return sign_in_page(browser, base, name, PASSWORD, next_path, errors)
 
 
 def _publish_case(stack: Any, rclient: Any, county: Any) -> dict[str, str]:

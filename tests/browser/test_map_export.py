@@ -11,6 +11,8 @@ from playwright.sync_api import Browser, expect
 from dashboard import accounts
 from datafeeds.publisher import Publisher
 
+from wallaccess import sign_in_page
+
 pytestmark = pytest.mark.browser
 
 PASSWORD = "correct-horse-9"
@@ -33,11 +35,7 @@ def test_the_exported_map_draws_offline_masked_and_inert(stack, browser: Browser
         "township": town.code, "lat": town.lat + 0.01, "lon": town.lon + 0.01})
     stack.wait_seq(2)
 
-    page = browser.new_page()
-    page.goto(f"{stack.url}/signin?next=/")
-    page.get_by_label("用户名").fill("lin.leader")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    page = sign_in_page(browser, stack.url, "lin.leader", PASSWORD, "/")
     with page.expect_download() as info:
         page.locator("#zs-export-map").click()
     target = tmp_path / "map.html"

@@ -251,6 +251,14 @@ def test_headers_on_every_answer(app, callers) -> None:
         assert headers["X-Content-Type-Options"] == "nosniff" and headers["X-Frame-Options"] == "SAMEORIGIN"
 
 
+def test_a_configured_tile_server_is_the_one_other_origin_for_images() -> None:
+    from dashboard.auth import tile_origin
+
+    assert tile_origin("http://{s}.tiles.county.gov.cn/{z}/{x}/{y}.png") == "http://*.tiles.county.gov.cn"
+    assert tile_origin("https://10.1.2.3:8443/tiles/{z}/{x}/{y}.png") == "https://10.1.2.3:8443"
+    assert tile_origin("http://tile{s}.county.gov.cn/{z}/{x}/{y}") == "http://*.county.gov.cn"
+
+
 def test_cookies_are_httponly_samesite_and_secure_over_https(app) -> None:
     engine = app.extensions["zhongshu"].engine
     _, secret = accounts.create_token(engine, "https-wall")
