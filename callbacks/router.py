@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
-from dash import Dash, Input, Output
+from dash import ClientsideFunction, Dash, Input, Output
 from flask_wtf.csrf import generate_csrf
 
 from callbacks import audit, case, wall
@@ -46,5 +46,8 @@ def register(app: Dash, state: Any) -> None:
 
     app.callback(Output(shell.PAGE, "children"), Input(shell.URL, "pathname"),
                  Input(shell.URL, "search"))(route)
+    # The desks' doorbell socket follows the path in the browser (no server round trip, so no access rule).
+    app.clientside_callback(ClientsideFunction("zhongshu_desk", "follow"), Output(shell.FOLLOW, "data"),
+                            Input(shell.URL, "pathname"))
     case.register(app, state)
     audit.register(app, state)

@@ -23,7 +23,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-VIEWS = ("wall",)
+# What a socket may ask to show, and the level it needs: the wall's masked deltas for any principal; the
+# desks' doorbell (which cases changed) for officers and above.
+VIEWS: dict[str, str] = {"wall": "wall", "desk": "officer"}
 
 # Seconds between attempts to re-subscribe to the Socket.IO queue after Redis went away.
 RESUBSCRIBE_EVERY = 1.0
@@ -117,7 +119,7 @@ def register(socketio: SocketIO, state: AppState, metrics: WebMetrics | None = N
         if principal is None:
             raise ConnectionRefusedError("unauthorized")
         view = (auth or {}).get("view", "wall")
-        if view not in VIEWS or not principal.may(view):
+        if view not in VIEWS or not principal.may(VIEWS[view]):
             return False
         sid: str = request.sid  # type: ignore[attr-defined]  # Flask-SocketIO sets sid
         presence.add(sid, principal.session_id)
@@ -126,7 +128,7 @@ def register(socketio: SocketIO, state: AppState, metrics: WebMetrics | None = N
         if not websessions.live_sessions(state.engine, [principal.session_id], idle=idle):
             presence.remove(sid)
             raise ConnectionRefusedError("unauthorized")
-        join_room(view)  # what it shows: the ingest pushes the masked wall deltas here
+        join_room(view)  # what it shows: the ingest pushes the masked wall deltas, or the desks' doorbell, here
         join_room(f"role:{principal.role}")  # what it may see: pushes for a role go only to its rooms
         join_room(principal.room)  # who it is: to find the sockets of one user or one wall
         if metrics is not None:

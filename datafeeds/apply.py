@@ -561,6 +561,8 @@ class Applier:
             "alerts": {"raised": raised,
                        "cleared": [a["b_alert_id"] for a in b.alerts_cleared]},
             "last_event_at": self.last_event_at.isoformat() if self.last_event_at else None,
+            # Every case the batch changed, for the desk's doorbell; the ingest takes it off before the wall's push.
+            "cases": sorted(b.touched),
         }
 
 

@@ -30,6 +30,10 @@ from datafeeds.trends import trends
 log = logging.getLogger(__name__)
 
 WALL_ROOM = "wall"
+# The desks' room: a doorbell naming the cases each push changed, so an open list or case re-reads the store.
+DESK_ROOM = "desk"
+# A push that changed more cases than this rings "anything may have changed" instead of naming them.
+DESK_CASES_MAX = 500
 
 
 class Emitter(Protocol):
@@ -329,6 +333,7 @@ class Ingest:
             self._held = []
 
     def _emit(self, delta: dict[str, Any]) -> None:
+        cases = delta.pop("cases", None)  # the desks', not the walls': rung separately below
         if self.emitter is not None:
             delta["sent_ms"] = time.time() * 1000  # lets the walls (and benchmarks) see transit time
             self._emitted_seq = delta["seq"]
@@ -347,7 +352,23 @@ class Ingest:
                 self.metrics.emit_errors.inc()
                 # The walls see the seq gap on the next delta and resync from the store.
                 log.warning("could not emit delta %s: %s", delta["seq"], exc)
+            if cases:
+                self._ring_desks(delta["seq"], cases)
         self._last_counters = delta["counters"]
+
+    def _ring_desks(self, seq: int, cases: list[str]) -> None:
+        """Tell the desks which cases changed (a doorbell: they read the cases from the store).
+
+        A desk that misses a ring (a dropped socket) re-reads everything when it reconnects, so a lost ring
+        costs freshness for seconds, never a wrong list.
+        """
+        assert self.emitter is not None
+        try:
+            self.emitter.emit("cases", {"seq": seq, "cases": cases if len(cases) <= DESK_CASES_MAX else None},
+                              DESK_ROOM)
+        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+            self.metrics.emit_errors.inc()
+            log.warning("could not ring the desks for %s: %s", seq, exc)
 
     def _clock_tick(self) -> None:
         """Push what the clock alone changed: cases passing their deadline, a new day's counters."""
@@ -368,7 +389,8 @@ class Ingest:
         self._emit({"prev": seq, "seq": seq, "at": now.isoformat(), "events": 0, "counters": counters,
                     "warnings": self.applier.warnings(now),
                     "pins": {"upsert": self.applier.pins_of(turned, now), "remove": []}, "ticker": [],
-                    "alerts": {"raised": [], "cleared": []}, "last_event_at": _iso(self.applier.last_event_at)})
+                    "alerts": {"raised": [], "cleared": []}, "last_event_at": _iso(self.applier.last_event_at),
+                    "cases": sorted(turned)})
 
     def _emit_leagues(self) -> None:
         """Push the month's aggregates: department league, township ranking, trends and mixes.

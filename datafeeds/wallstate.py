@@ -276,4 +276,5 @@ def merge_deltas(deltas: list[dict[str, Any]]) -> dict[str, Any]:
                  "remove": [k for k, p in pins.items() if p is None]},
         "ticker": ticker[-max(len(last["ticker"]), 40):],
         "alerts": {"raised": raised, "cleared": cleared},
+        "cases": sorted({n for d in deltas for n in d.get("cases", ())}),
     }

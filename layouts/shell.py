@@ -10,11 +10,17 @@ from layouts.i18n import say, t
 
 URL = "url"
 PAGE = "page"
+# The desks' doorbell: on /desk pages assets/zhongshu-desk.js sets its data to {"seq", "cases", "n"} when pushed
+# cases changed (`cases` null: anything may have changed, after a reconnect); desk callbacks re-read on it.
+BELL = "desk-bell"
+# Written by the clientside callback that starts or stops the desk's socket as the path moves in and out of /desk.
+FOLLOW = "desk-follow"
 
 
 def layout() -> html.Div:
-    """Return the frame: the URL and the slot the router fills."""
-    return html.Div([dcc.Location(id=URL, refresh=False), html.Div(id=PAGE, className="zs-page")])
+    """Return the frame: the URL, the desks' doorbell and the slot the router fills."""
+    return html.Div([dcc.Location(id=URL, refresh=False), dcc.Store(id=BELL), dcc.Store(id=FOLLOW),
+                     html.Div(id=PAGE, className="zs-page")])
 
 
 def home(title: str, lang: str, who: Any = None, csrf: str | None = None) -> html.Div:

@@ -14,6 +14,7 @@ import pytest
 import socketio
 
 from dashboard import access, accounts
+from datafeeds.publisher import Publisher
 
 from wallaccess import wall_client, wall_cookie
 
@@ -309,6 +310,8 @@ def test_socketio_connect_by_caller(stack, rclient) -> None:
     for who, headers, view, ok in (("anonymous", {}, "wall", False),
                                    ("wall", {"Cookie": wall_cookie(stack.url)}, "wall", True),
                                    ("officer", {"Cookie": officer_cookie}, "wall", True),
+                                   ("officer", {"Cookie": officer_cookie}, "desk", True),
+                                   ("wall", {"Cookie": wall_cookie(stack.url)}, "desk", False),
                                    ("wall", {"Cookie": wall_cookie(stack.url)}, "desk-of-nobody", False)):
         client = socketio.Client(reconnection=False)
         try:
@@ -319,13 +322,42 @@ def test_socketio_connect_by_caller(stack, rclient) -> None:
                 server = stack.app.extensions["socketio"].server
                 rooms = set(server.manager.get_rooms(client.get_sid("/"), "/"))
                 kind = "wall" if who == "wall" else "user"
-                assert {"wall", f"role:{who}"} <= rooms and any(r.startswith(f"{kind}:") for r in rooms), rooms
+                assert {view, f"role:{who}"} <= rooms and any(r.startswith(f"{kind}:") for r in rooms), rooms
+                assert not {"wall", "desk"} - {view} & rooms, rooms  # one view's pushes only
             else:
                 with pytest.raises(socketio.exceptions.ConnectionError):
                     client.connect(stack.url, auth={"view": view}, headers=headers, transports=["polling"],
                                    wait_timeout=5)
         finally:
             client.disconnect()
+
+
+def test_the_desks_hear_which_cases_changed_and_the_walls_do_not(stack, rclient, county, wait_for) -> None:
+    """The ingest rings the desk room with the case numbers a push changed; walls get their delta without them."""
+    engine = stack.app.extensions["zhongshu"].engine
+    accounts.add_user(engine, "bell-officer", "officer", PASSWORD)
+    officer = sign_in(stack.app, "bell-officer")
+    rings: list[dict[str, Any]] = []
+    deltas: list[dict[str, Any]] = []
+    desk = socketio.Client(reconnection=False)
+    desk.on("cases", rings.append)
+    wall = _connected_wall(stack, wall_cookie(stack.url))
+    wall.on("delta", deltas.append)
+    try:
+        desk.connect(stack.url, auth={"view": "desk"}, transports=["polling"], wait_timeout=5,
+                     headers={"Cookie": f"zhongshu_session={officer.get_cookie('zhongshu_session').value}"})
+        town = county.townships()[0]
+        pub = Publisher(rclient, prefix=stack.settings.feed_prefix, source="bell-test")
+        pub.publish("case.registered", {
+            "case_no": "BELL-1", "title": "噪音扰民", "category": "0402", "source_channel": "hotline_12345",
+            "township": town.code, "address": "", "lat": town.lat, "lon": town.lon, "parties": []})
+        stack.wait_seq(1)
+        wait_for(lambda: rings and deltas)
+        assert rings[0] == {"seq": 1, "cases": ["BELL-1"]}
+        assert "cases" not in deltas[0] and deltas[0]["seq"] == 1
+    finally:
+        desk.disconnect()
+        wall.disconnect()
 
 
 def _connected_wall(stack: Any, cookie: str) -> socketio.Client:

@@ -1,0 +1,85 @@
+/* zhongshu: the desks' doorbell. On /desk pages a Socket.IO connection to the "desk" room hears which cases each
+ * push changed and sets the frame's store `desk-bell` to {seq, cases, n}, at most once every GAP_MS (rings in
+ * between are merged), so a list or a case page re-reads the store instead of receiving data it must merge.
+ * `cases` is null when anything may have changed: on every (re)connect, since rings may have been missed while
+ * no socket was open. A session that ended (connect_error "unauthorized") reloads the page, which the server
+ * answers with the sign-in page.
+ */
+(function () {
+  "use strict";
+  var ns = (window.zhongshu = window.zhongshu || {});
+  var BELL = "desk-bell";
+  var GAP_MS = 1000;
+
+  var client = null;
+  var pending = null; // null: nothing waiting; ALL: anything; else {case_no: true}
+  var ALL = {};
+  var seq = 0;
+  var n = 0;
+  var lastRing = 0;
+  var timer = null;
+
+  function onDesk(path) { return /^\/desk(\/|$)/.test(path || window.location.pathname); }
+
+  function flush() {
+    timer = null;
+    if (pending === null) return;
+    var dc = window.dash_clientside;
+    if (!dc || !dc.set_props || !document.getElementById(BELL)) {
+      timer = setTimeout(flush, GAP_MS);
+      return;
+    }
+    var cases = pending === ALL ? null : Object.keys(pending).sort();
+    pending = null;
+    lastRing = Date.now();
+    n += 1;
+    dc.set_props(BELL, { data: { seq: seq, cases: cases, n: n } });
+  }
+
+  function ring(changed, atSeq) {
+    if (atSeq > seq) seq = atSeq;
+    if (changed === null) {
+      pending = ALL;
+    } else if (pending !== ALL) {
+      pending = pending || {};
+      for (var i = 0; i < changed.length; i++) pending[String(changed[i])] = true;
+    }
+    if (timer !== null) return;
+    timer = setTimeout(flush, Math.max(0, lastRing + GAP_MS - Date.now()));
+  }
+
+  function start() {
+    if (client || !ns.SocketClient) return;
+    client = new ns.SocketClient({ auth: { view: "desk" } });
+    client.on("connect", function () { ring(null, seq); });
+    client.on("cases", function (msg) {
+      if (msg && typeof msg.seq === "number") ring(Array.isArray(msg.cases) ? msg.cases : null, msg.seq);
+    });
+    client.on("connect_error", function (reason) {
+      if (String(reason).indexOf("unauthorized") >= 0) {
+        client.close();
+        window.location.reload();
+      }
+    });
+    client.connect();
+  }
+
+  function stop() {
+    if (!client) return;
+    client.close();
+    client = null;
+  }
+
+  window.addEventListener("online", function () { if (client) client.retryNow(); });
+
+  ns.desk = { ring: ring, start: start, stop: stop, onDesk: onDesk };
+
+  window.dash_clientside = window.dash_clientside || {};
+  window.dash_clientside.zhongshu_desk = {
+    // The clientside callback on the URL's path: keep the socket open exactly while a desk page shows.
+    follow: function (pathname) {
+      if (onDesk(pathname)) start(); else stop();
+      return onDesk(pathname);
+    },
+  };
+})();
