@@ -29,11 +29,13 @@ from datafeeds.models import (
     Assignment,
     Case,
     CaseEvent,
+    CasePartyKey,
     DailyFigures,
     Department,
     IngestState,
     Place,
 )
+from datafeeds.partykeys import key_rows
 from datafeeds.queries import day_figures, yesterday_close
 from datafeeds.rows import (
     ASSIGNMENT_COLUMNS,
@@ -509,10 +511,14 @@ class Applier:
     def _write(self, b: Batch, now: datetime) -> None:
         if b.heartbeat_at is not None:
             self.last_heartbeat_at = max(self.last_heartbeat_at or b.heartbeat_at, b.heartbeat_at)
+        # Taken before write_batch, which pops the pending rows (with their parties) of the new cases.
+        party_keys = [k for c in b.new_cases.values() for k in key_rows(c.id, self._pending_rows[c.case_no]["parties"])]
         with self.engine.begin() as conn:
             write_batch(conn, b, pending_rows=self._pending_rows, assignments=self.assignments,
                         state={"seq": self.seq, "last_event_at": self.last_event_at,
                                "last_heartbeat_at": self.last_heartbeat_at}, now=now)
+            if party_keys:
+                conn.execute(insert(CasePartyKey), party_keys)
             self.dead_letters.store(conn, b.dead)
             add_counters(conn, {OUTSIDE: sum(1 for c in b.new_cases.values() if c.outside)})
         self.committed_seq = self.seq

@@ -15,10 +15,11 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Connection, Engine, insert, select
 
 from datafeeds.county import County
-from datafeeds.models import Case
+from datafeeds.models import Case, CasePartyKey
+from datafeeds.partykeys import party_keys
 from datafeeds.simcases import CaseFactory
 from datafeeds.simprofiles import routes_for
 
@@ -54,10 +55,21 @@ def fill_cases(engine: Engine, county: County, count: int, *, now: datetime, see
                 for i in range(min(BATCH, count - written))]
         with engine.begin() as conn:
             conn.execute(insert(Case), rows)
+            _key_parties(conn, rows)
         written += len(rows)
         if progress is not None:
             progress(written)
     return written
+
+
+def _key_parties(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Write the party keys of the rows just inserted (the simulator masks every number: usually none)."""
+    keyed = {r["case_no"]: keys for r in rows if (keys := party_keys(r["parties"]))}
+    if not keyed:
+        return
+    ids = conn.execute(select(Case.case_no, Case.id).where(Case.case_no.in_(keyed))).all()
+    conn.execute(insert(CasePartyKey), [{"case_id": case_id, "kind": kind, "key": k}
+                                        for case_no, case_id in ids for kind, k in sorted(keyed[case_no])])
 
 
 def _row(factory: CaseFactory, rng: random.Random, case_no: str, now: datetime, span: float,

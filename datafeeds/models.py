@@ -142,6 +142,10 @@ class Case(Base):
         # Few cases are under 督办 at a time: a partial index holds just those.
         Index("ix_cases_supervised", "registered_at", sqlite_where=text("supervision != 'none'"),
               postgresql_where=text("supervision != 'none'")),
+        # A case's page lists the other cases at the same address, and of the same category in the same village
+        # around its registration, newest first (repeat visits).
+        Index("ix_cases_address_registered", "address", "registered_at"),
+        Index("ix_cases_village_category_registered", "village_code", "category", "registered_at"),
     )
 
 
@@ -183,6 +187,22 @@ class Assignment(Base):
     status: Mapped[str] = mapped_column(String(20))
     extension: Mapped[str | None] = mapped_column(String(20))
     assigned_seq: Mapped[int] = mapped_column(BigInteger)
+
+
+class CasePartyKey(Base):
+    """One party of a case as a key (SHA-256 of its ID number or phone, see datafeeds.partykeys): a case's page
+    finds the same person's other cases by looking keys up, never by reading every case's parties."""
+
+    __tablename__ = "case_party_keys"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+    __table_args__ = (
+        # Key first, the case beside it: the lookup reads the index alone.
+        Index("ix_case_party_keys_key", "key", "case_id"),
+    )
 
 
 class Alert(Base):

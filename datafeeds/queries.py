@@ -192,23 +192,30 @@ def case_detail(engine: Engine, case_no: str) -> dict[str, Any] | None:
     """Return one case as stored (personal data unmasked: callers mask it) with its history, or None."""
     with Session(engine) as conn:
         case = conn.scalar(select(Case).where(Case.case_no == case_no))
-        if case is None:
-            return None
-        events = conn.execute(
-            select(CaseEvent.seq, CaseEvent.at, CaseEvent.type, CaseEvent.department_code, CaseEvent.from_state,
-                   CaseEvent.to_state, CaseEvent.note)
-            .where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)).all()
-        return {
-            "case_no": case.case_no, "title": case.title, "description": case.description,
-            "category": case.category, "scale": case.scale, "grade": case.grade, "state": case.state,
-            "is_open": case.is_open, "is_group": case.is_group, "people_involved": case.people_involved,
-            "township": case.township_code, "village": case.village_code, "address": case.address,
-            "department": case.department_code, "supervision": case.supervision,
-            "registered_at": case.registered_at, "resolve_due": case.resolve_due, "source": case.source_channel,
-            "parties": [dict(p) for p in (case.parties or [])],
-            "events": [{"seq": e.seq, "at": e.at, "type": e.type, "department": e.department_code,
-                        "from": e.from_state, "to": e.to_state, "note": e.note} for e in events],
-        }
+        return None if case is None else case_dict(conn, case)
+
+
+def case_dict(conn: Session, case: Case) -> dict[str, Any]:
+    """Return a stored case as a dict, with its history in the order the ingest applied it."""
+    events = conn.execute(
+        select(CaseEvent.seq, CaseEvent.at, CaseEvent.type, CaseEvent.department_code, CaseEvent.from_state,
+               CaseEvent.to_state, CaseEvent.note)
+        .where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)).all()
+    return {
+        "id": case.id, "case_no": case.case_no, "title": case.title, "description": case.description,
+        "category": case.category, "scale": case.scale, "grade": case.grade, "state": case.state,
+        "is_open": case.is_open, "is_group": case.is_group, "urgent": case.urgent,
+        "people_involved": case.people_involved,
+        "township": case.township_code, "village": case.village_code, "address": case.address,
+        "lat": case.lat, "lon": case.lon,
+        "department": case.department_code, "supervision": case.supervision,
+        "registered_at": case.registered_at, "assigned_at": case.assigned_at, "sign_due": case.sign_due,
+        "signed_at": case.signed_at, "resolve_due": case.resolve_due, "resolved_at": case.resolved_at,
+        "closed_at": case.closed_at, "source": case.source_channel,
+        "parties": [dict(p) for p in (case.parties or [])],
+        "events": [{"seq": e.seq, "at": e.at, "type": e.type, "department": e.department_code,
+                    "from": e.from_state, "to": e.to_state, "note": e.note} for e in events],
+    }
 
 
 def map_cases(engine: Engine, now: datetime) -> list[dict[str, Any]]:
