@@ -25,7 +25,7 @@
     timer = null;
     if (pending === null) return;
     var dc = window.dash_clientside;
-    if (!dc || !dc.set_props || !document.getElementById(BELL)) {
+    if (!dc || !dc.set_props) {  // the renderer is not up yet (a store has no element to look for)
       timer = setTimeout(flush, GAP_MS);
       return;
     }
@@ -72,10 +72,50 @@
 
   window.addEventListener("online", function () { if (client) client.retryNow(); });
 
-  ns.desk = { ring: ring, start: start, stop: stop, onDesk: onDesk };
+  // Back or forward between two filters of the list: the page is drawn again from its URL (the filter bar
+  // writes the URL; it does not listen to it).
+  window.addEventListener("popstate", function () {
+    if (window.location.pathname === "/desk") window.location.reload();
+  });
+
+  ns.desk = {
+    ring: ring, start: start, stop: stop, onDesk: onDesk,
+    connected: function () { return Boolean(client && client.connected); },
+  };
+
+  // The desk's map: each filtered case a small circle, coloured by risk, named in a tooltip (text, never markup)
+  // and opening its case on a click. dash-leaflet calls this by name (pointToLayer={"variable": ...}).
+  var RISK_COLOURS = { overdue: "#ff4d4f", open: "#4fa3ff", closed: "#8c8c8c" };
+  ns.deskMap = {
+    point: function (feature, latlng) {
+      var p = (feature && feature.properties) || {};
+      var colour = RISK_COLOURS[p.risk] || RISK_COLOURS.open;
+      var marker = L.circleMarker(latlng, { radius: 5, color: colour, weight: 1, fillColor: colour,
+        fillOpacity: 0.8 });
+      var label = document.createElement("span");
+      label.textContent = String(p.label || "");
+      marker.bindTooltip(label, { direction: "top" });
+      marker.on("click", function () { if (p.href) window.location.assign(p.href); });
+      return marker;
+    },
+  };
 
   window.dash_clientside = window.dash_clientside || {};
   window.dash_clientside.zhongshu_desk = {
+    // A new filter or a change that touched the list: the grid forgets its pages and asks again; a new filter
+    // also goes back to the first page (a pushed change keeps the officer's page).
+    purge: function (filter, dirty, gridId) {
+      var dag = window.dash_ag_grid;
+      var api = null;
+      try { api = dag && dag.getApi ? dag.getApi(gridId) : null; } catch (err) { api = null; }
+      if (api) {
+        var triggered = (window.dash_clientside.callback_context || {}).triggered || [];
+        var newFilter = triggered.some(function (t) { return String(t.prop_id).indexOf("desk-filter") === 0; });
+        if (newFilter && api.paginationGoToFirstPage) api.paginationGoToFirstPage();
+        api.purgeInfiniteCache();
+      }
+      return Date.now();
+    },
     // The clientside callback on the URL's path: keep the socket open exactly while a desk page shows.
     follow: function (pathname) {
       if (onDesk(pathname)) start(); else stop();

@@ -38,6 +38,7 @@ TARGET_MS = 300.0
 def kinds(rng: random.Random, county, departments: list[str], now: datetime) -> dict[str, Callable[[], CaseFilter]]:
     towns = [t.code for t in county.townships()]
     villages = [v.code for v in county.villages()]
+    village_names = [v.name for v in county.villages()]
     return {
         "none": lambda: CaseFilter(),
         "township": lambda: CaseFilter(township=rng.choice(towns)),
@@ -52,7 +53,9 @@ def kinds(rng: random.Random, county, departments: list[str], now: datetime) -> 
                                                 until=(now - timedelta(days=370)).date()),
         "overdue only": lambda: CaseFilter(overdue=True),
         "supervised only": lambda: CaseFilter(supervised=True),
-        "text: common word": lambda: CaseFilter(text=rng.choice(["宅基地", "工资", "物业", "噪音"])),
+        "text: two characters": lambda: CaseFilter(text=rng.choice(["工资", "物业", "噪音", "土地"])),
+        "text: a phrase": lambda: CaseFilter(text=rng.choice(["噪音扰民", "土地流转", "交通事故", "医疗费用"])),
+        "text: a village's name": lambda: CaseFilter(text=rng.choice(village_names)),
         "text: one case number": lambda: CaseFilter(text=f"SYN-1-{rng.randrange(1_000_000):07d}"),
         "township + category + open": lambda: CaseFilter(township=rng.choice(towns), category="02", state="open"),
         "township + last 30 days": lambda: CaseFilter(township=rng.choice(towns),

@@ -175,6 +175,8 @@ def _guard() -> Any:
         if level is None:
             log.error("refused a Dash callback with no rule in dashboard.access: %.200r", output or body)
             return _refuse(403, page=False)
+        if level == access.BROWSER:  # the browser runs it; nobody asks the server for it but a prober
+            return _refuse(403, page=False)
     if principal is None:
         if page and request.method == "GET":
             target = request.full_path if request.query_string else request.path

@@ -1,13 +1,19 @@
-"""Serve exports: files a leader takes into a meeting. Each one is masked and written to the audit log."""
+"""Serve exports: files a leader takes into a meeting, the desk's lists. Each one is masked and audited."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+import csv
+import io
+from typing import Any
+
+from flask import Blueprint, Response, abort, request
 
 from dashboard import accounts, auth, foliummap
 from dashboard.state import get_state
-from datafeeds import queries
+from datafeeds import deskqueries, queries
 from datafeeds.clock import utcnow
+from datafeeds.deskqueries import CaseFilter, FilterError
+from layouts import desk as desk_layout
 from layouts.i18n import catalogue, say
 
 blueprint = Blueprint("exports", __name__)
@@ -34,3 +40,102 @@ def open_cases_map() -> Response:
     response.headers["Content-Disposition"] = f'attachment; filename="open-cases-map-{stamp}.html"'
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+# Rows one export may carry: the desk pages no further either (deskqueries.OFFSET_MAX).
+EXPORT_MAX = deskqueries.OFFSET_MAX
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> str:
+    """Return a cell's text as a spreadsheet shows it and never runs it (a leading = + - @ starts a formula)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _desk_rows(lang: str) -> tuple[list[str], list[list[str]], CaseFilter]:
+    """Return the header and the rows of the desk's list for this request's filter and sort, masked."""
+    state = get_state()
+    args = {k: v for k, v in request.args.items()}
+    try:
+        f = CaseFilter.from_query(args)
+    except FilterError as exc:
+        abort(400, description=str(exc))
+    sort = desk_layout.SORTABLE.get(args.get("sort", ""), "registered_at")
+    descending = args.get("order", "desc") != "asc"
+    now = utcnow()
+    names = queries.names(state.engine, lang)
+    rows: list[list[str]] = []
+    offset = 0
+    while offset < EXPORT_MAX:
+        page = deskqueries.search(state.engine, f, now=now, sort=sort, descending=descending, offset=offset,
+                                  limit=deskqueries.PAGE_MAX)
+        rows.extend([_cell(r[c]) for c in desk_layout.COLUMNS]
+                    for r in (desk_layout.row(raw, names, now, state.tz, lang) for raw in page))
+        if len(page) < deskqueries.PAGE_MAX:
+            break
+        offset += len(page)
+    header = [say(f"desk.col.{c}", lang) for c in desk_layout.COLUMNS]
+    return header, rows[:EXPORT_MAX], f
+
+
+def _audited(kind: str, f: CaseFilter, n: int) -> None:
+    state = get_state()
+    principal = auth.current_principal()
+    assert principal is not None  # the guard let only a signed-in officer or above through
+    accounts.audit(state.engine, principal.actor, principal.role, "export", target=f"cases.{kind}",
+                   source_ip=auth.client_ip(), detail={"cases": n, "format": kind, "filter": f.to_query()})
+
+
+def _attachment(body: bytes, kind: str, mimetype: str) -> Response:
+    stamp = utcnow().astimezone(get_state().tz).strftime("%Y%m%d-%H%M")
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="cases-{stamp}.{kind}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@blueprint.get("/export/cases.csv")
+def cases_csv() -> Response:
+    """Return the desk's filtered list as CSV (UTF-8 with a byte-order mark, so Excel reads the Chinese), masked."""
+    header, rows, f = _desk_rows(auth.lang())
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    _audited("csv", f, len(rows))
+    return _attachment(("\ufeff" + out.getvalue()).encode("utf-8"), "csv", "text/csv")
+
+
+@blueprint.get("/export/cases.xlsx")
+def cases_xlsx() -> Response:
+    """Return the desk's filtered list as an Excel workbook, masked; every cell is text, never a formula."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    lang = auth.lang()
+    header, rows, f = _desk_rows(lang)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(say("desk.title", lang))
+    sheet.freeze_panes = "A2"
+    for i, c in enumerate(desk_layout.COLUMNS):
+        sheet.column_dimensions[chr(ord("A") + i)].width = 40 if c == "title" else 16
+    bold = Font(bold=True)
+    head_cells = []
+    for text in header:
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.font = bold
+        head_cells.append(cell)
+    sheet.append(head_cells)
+    for r in rows:
+        cells = []
+        for text in r:
+            cell = WriteOnlyCell(sheet, value=text)
+            cell.data_type = "s"  # openpyxl would take a leading "=" for a formula
+            cells.append(cell)
+        sheet.append(cells)
+    out = io.BytesIO()
+    book.save(out)
+    _audited("xlsx", f, len(rows))
+    return _attachment(out.getvalue(), "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -14,12 +14,12 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, and_, func, or_, select
+from sqlalchemy import Engine, and_, column, func, or_, select, table, text
 from sqlalchemy.sql.elements import ColumnElement
 
 from datafeeds import categories
 from datafeeds.clock import SHANGHAI
-from datafeeds.models import Case
+from datafeeds.models import Case, Place
 
 # Sortable columns by the name the desk's grid uses.
 SORTS: dict[str, Any] = {
@@ -37,6 +37,11 @@ PAGE_MAX = 500
 OFFSET_MAX = 10_000
 COUNT_CAP = 10_000
 TEXT_MAX = 100
+# Needles this long or longer are looked up in the text index (trigrams: SQLite FTS5, PostgreSQL pg_trgm);
+# shorter ones are matched by scanning, newest first, until a page is full.
+TEXT_INDEX_MIN = 3
+# The FTS5 table of migration 0010 (SQLite only), as far as queries name it.
+_CASES_TEXT = table("cases_text", column("rowid"))
 
 
 class FilterError(ValueError):
@@ -92,8 +97,9 @@ class CaseFilter:
         return replace(self, **changes)
 
 
-def conditions(f: CaseFilter, now: datetime, tz: ZoneInfo = SHANGHAI) -> list[ColumnElement[bool]]:
-    """Return the SQL conditions of a filter."""
+def conditions(f: CaseFilter, now: datetime, tz: ZoneInfo = SHANGHAI,
+               dialect: str = "postgresql") -> list[ColumnElement[bool]]:
+    """Return the SQL conditions of a filter (`dialect`: the database's, for the text index it has)."""
     out: list[ColumnElement[bool]] = []
     if f.township:
         out.append(Case.township_code == f.township)
@@ -125,6 +131,11 @@ def conditions(f: CaseFilter, now: datetime, tz: ZoneInfo = SHANGHAI) -> list[Co
         needle = f.text.strip()
         out.append(or_(Case.case_no.contains(needle, autoescape=True), Case.title.contains(needle, autoescape=True),
                        Case.address.contains(needle, autoescape=True)))
+        if dialect == "sqlite" and len(needle) >= TEXT_INDEX_MIN:
+            # The trigram index (migration 0010) finds the candidates; the LIKEs above check them exactly.
+            phrase = '"' + needle.replace('"', '""') + '"'
+            out.append(Case.id.in_(select(_CASES_TEXT.c.rowid).where(text("cases_text MATCH :phrase")
+                                                                     .bindparams(phrase=phrase))))
     return out
 
 
@@ -146,7 +157,7 @@ def search(engine: Engine, f: CaseFilter, *, now: datetime, sort: str = "registe
     query = (select(Case.case_no, Case.title, Case.category, Case.township_code, Case.village_code,
                     Case.source_channel, Case.state, Case.is_open, Case.department_code, Case.supervision,
                     Case.registered_at, Case.resolve_due, Case.address, Case.lat, Case.lon, Case.parties)
-             .where(*conditions(f, now, tz)).order_by(*order).offset(offset).limit(limit))
+             .where(*conditions(f, now, tz, engine.dialect.name)).order_by(*order).offset(offset).limit(limit))
     with engine.connect() as conn:
         rows = conn.execute(query).mappings().all()
     return [{**row, "township": row["township_code"], "village": row["village_code"],
@@ -155,6 +166,58 @@ def search(engine: Engine, f: CaseFilter, *, now: datetime, sort: str = "registe
 
 def count(engine: Engine, f: CaseFilter, *, now: datetime, cap: int = COUNT_CAP, tz: ZoneInfo = SHANGHAI) -> int:
     """Return how many cases match, counting no further than `cap` (the desk shows 「10,000+」 beyond it)."""
-    inner = select(Case.id).where(*conditions(f, now, tz)).limit(cap + 1).subquery()
+    inner = select(Case.id).where(*conditions(f, now, tz, engine.dialect.name)).limit(cap + 1).subquery()
     with engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(inner)).scalar_one())
+
+
+def points(engine: Engine, f: CaseFilter, *, now: datetime, limit: int = 2000,
+           tz: ZoneInfo = SHANGHAI) -> list[dict[str, Any]]:
+    """Return where the newest `limit` matching cases are, for the desk's map (the grid pages through the rest).
+
+    Cases of sensitive categories sit at their village's centroid, as on the wall.
+    """
+    sensitive = frozenset(c.code for c in categories.all_categories() if c.sensitive)
+    query = (select(Case.case_no, Case.category, Case.village_code, Case.lat, Case.lon, Case.is_open,
+                    Case.resolve_due, Case.supervision)
+             .where(*conditions(f, now, tz, engine.dialect.name))
+             .order_by(Case.registered_at.desc(), Case.id.desc()).limit(limit))
+    with engine.connect() as conn:
+        rows = conn.execute(query).mappings().all()
+        villages = {r["village_code"] for r in rows if r["village_code"] and (
+            r["category"] in sensitive or r["category"][:2] in sensitive)}
+        centroids = {code: (lat, lon) for code, lat, lon in conn.execute(
+            select(Place.code, Place.lat, Place.lon).where(Place.code.in_(villages)))} if villages else {}
+    out = []
+    for r in rows:
+        lat, lon = centroids.get(r["village_code"] or "", (r["lat"], r["lon"]))
+        overdue = bool(r["is_open"] and r["resolve_due"] is not None and r["resolve_due"] <= now)
+        out.append({"case_no": r["case_no"], "category": r["category"], "lat": round(lat, 5), "lon": round(lon, 5),
+                    "risk": "overdue" if overdue else "open" if r["is_open"] else "closed",
+                    "supervision": r["supervision"]})
+    return out
+
+
+def matching(engine: Engine, f: CaseFilter, case_nos: list[str], *, now: datetime, tz: ZoneInfo = SHANGHAI) -> set[str]:
+    """Return which of these cases the filter matches now (whether a desk's list must be read again)."""
+    if not case_nos:
+        return set()
+    with engine.connect() as conn:
+        return set(conn.execute(select(Case.case_no).where(Case.case_no.in_(case_nos),
+                                                           *conditions(f, now, tz, engine.dialect.name))).scalars())
+
+
+def place_options(engine: Engine, lang: str) -> dict[str, list[tuple[str, str]]]:
+    """Return the townships and, by township code, their villages, as (code, name) in code order."""
+    en = lang == "en"
+    out: dict[str, list[tuple[str, str]]] = {"": []}
+    with engine.connect() as conn:
+        rows = conn.execute(select(Place.code, Place.name, Place.name_en, Place.tier, Place.parent_code)
+                            .where(Place.tier.in_(("05", "06"))).order_by(Place.code)).all()
+    for code, name, name_en, tier, parent in rows:
+        label = (name_en or name) if en else name
+        if tier == "05":
+            out[""].append((code, label))
+        else:
+            out.setdefault(parent or "", []).append((code, label))
+    return out
