@@ -3,6 +3,8 @@
  * Figures, ticker, warnings and leagues are drawn into nodes this script owns (Dash renders them empty);
  * pins are kept in place by zhongshu-map.js. Nothing here polls for live data: the only timers are the clock
  * and the roster's daily reload.
+ * On the desk's copy of the wall (#wall-root data-desk="1", from /wall?desk=1) figures, rows and pins are
+ * links into the desk (zhongshu.drill); on a kiosk nothing is.
  */
 (function () {
   "use strict";
@@ -50,6 +52,74 @@
 
   function label(key) {
     return live.labels[key] || key;
+  }
+
+  // ---- drill-down: the desk's copy of the wall ------------------------------------------------------
+  // Only with data-desk="1" on #wall-root (the layout sets it for a viewer who may open the desk and asked
+  // with ?desk=1): a kiosk's wall stays hands-off, with no link, no focus stop, no hover. Values go into
+  // URLs encoded and onto the page as text; links open in the same tab (the desk is a desk).
+  var drill = {
+    on: false,
+    labels: {},
+    // Read the mode from #wall-root (by whichever wall script starts first: the map may come before the live
+    // state does). Idempotent.
+    start: function (root) {
+      drill.on = !!root && root.getAttribute("data-desk") === "1";
+      if (!drill.on) return false;
+      document.body.classList.add("zs-desk-copy"); // a pointer and hover on the desk's copy only (wall.css)
+      try { drill.labels = JSON.parse(root.getAttribute("data-drill") || "{}"); } catch (e) { drill.labels = {}; }
+      return true;
+    },
+    // A desk URL: path plus [name, value] pairs in order, and the wall's own ?lang= so the desk speaks it.
+    // Off the desk there is none (null), so a kiosk builds no link and spends nothing on one.
+    href: function (path, params) {
+      if (!drill.on) return null;
+      var parts = (params || []).filter(function (p) { return p[1] !== null && p[1] !== undefined && p[1] !== ""; })
+        .map(function (p) { return encodeURIComponent(p[0]) + "=" + encodeURIComponent(String(p[1])); });
+      var lang = new URLSearchParams(window.location.search).get("lang");
+      if (lang) parts.push("lang=" + encodeURIComponent(lang));
+      return path + (parts.length ? "?" + parts.join("&") : "");
+    },
+    list: function (params) { return drill.href("/desk", params); },
+    caseHref: function (caseNo) {
+      return caseNo && drill.on ? drill.href("/desk/case/" + encodeURIComponent(String(caseNo))) : null;
+    },
+    // Make a drawn row a link: its children move into one <a> (the row's own element stays, so lists and
+    // their CSS keep their shape). Off the desk, or with nothing to link to, the row is left as it is.
+    link: function (node, href, title) {
+      if (!drill.on || !href) return node;
+      var a = document.createElement("a");
+      a.className = "zs-drill";
+      a.href = href;
+      if (title) a.title = title;
+      while (node.firstChild) a.appendChild(node.firstChild);
+      node.appendChild(a);
+      return node;
+    },
+    // Point a link the layout drew (a counter's or a chart's) at a desk URL; unchanged hrefs are not rewritten.
+    point: function (id, href) {
+      var a = drill.on && href ? document.getElementById(id) : null;
+      if (a && a.getAttribute("href") !== href) a.setAttribute("href", href);
+    },
+    go: function (href) { if (drill.on && href) window.location.assign(href); },
+  };
+  ns.drill = drill;
+
+  // What each headline counter opens at the desk (deskqueries.CaseFilter); where no filter holds the
+  // figure's exact 口径 the nearest list, and the link's title (layouts/i18n.py drill.*) says which.
+  function counterLinks(c) {
+    var day = c.day || null, month = day ? day.slice(0, 8) + "01" : null;
+    return {
+      today_registered: day && drill.list([["since", day], ["until", day]]),
+      open: drill.list([["state", "open"]]),
+      today_resolved: drill.list([["state", "resolved"]]),
+      month_resolution_rate: day && drill.list([["since", month], ["until", day]]),
+      success_rate: drill.list([["state", "resolved"]]),
+      overdue: drill.list([["state", "open"], ["overdue", "1"]]),
+      supervised: drill.list([["supervised", "1"], ["state", "open"]]),
+      major: drill.list([["state", "open"]]),
+      satisfaction_rate: drill.list([["state", "visited"]]),
+    };
   }
 
   function fmt(date, opts) {
@@ -111,7 +181,7 @@
     if (live.dark) return;
     live.dark = true;
     if (live.socket) live.socket.close();
-    clearInterval(live.ticker);
+    clearInterval(live.clock);
     clearTimeout(live.renderTimer);
     live.buffer = [];
     var app = document.getElementById("react-entry-point") || document.getElementById("wall-root");
@@ -348,6 +418,10 @@
       setPercent("wall-c-" + key, c[key]);
     });
     setCards("wall-c-supervised", c.yellow, c.red);
+    if (drill.on) {
+      var links = counterLinks(c);
+      Object.keys(links).forEach(function (key) { drill.point("wall-c-" + key + "-link", links[key]); });
+    }
     fitFigures();
     var vs = label("counter.vs_yesterday") + " ";
     setText("wall-c-today_registered-sub", vs + signed(c.today_registered_delta));
@@ -389,7 +463,7 @@
     li.className = "zs-tick zs-tick-" + row.type.replace(".", "-");
     li.setAttribute("data-seq", String(row.seq));
     li.textContent = tickerText(row);
-    return li;
+    return drill.link(li, drill.caseHref(row.case_no));
   }
 
   function emptyItem(text) {
@@ -426,7 +500,7 @@
       var li = document.createElement("li");
       li.className = "zs-alert zs-alert-" + a.level;
       li.textContent = "\u26a0 " + [when, place, a.title].filter(Boolean).join(" \u00b7 ");
-      list.appendChild(li);
+      list.appendChild(drill.link(li, drill.caseHref(a.case_no)));
     });
     if (!list.children.length) list.appendChild(emptyItem(label("alerts.none")));
     trimToFit(list);
@@ -435,7 +509,7 @@
 
   // One row: the name, then figures in fixed columns (the panel's hint line names them); the last
   // figure (超期) turns red when it is not zero.
-  function leagueRow(name, cells, bad) {
+  function leagueRow(name, cells, bad, href) {
     var li = document.createElement("li");
     var a = document.createElement("span");
     a.className = "zs-league-name";
@@ -447,7 +521,7 @@
       c.textContent = text;
       li.appendChild(c);
     });
-    return li;
+    return drill.link(li, href);
   }
 
   function pct(rate) { return rate === null || rate === undefined ? "\u2014" : Math.round(rate * 100) + "%"; }
@@ -461,12 +535,14 @@
     depts.textContent = "";
     lg.departments.forEach(function (d) {
       depts.appendChild(leagueRow(n.departments[d.department] || d.department, [
-        hrs(d.sign_median_h), hrs(d.resolve_median_h), pct(d.on_time_rate), String(d.overdue)], d.overdue > 0));
+        hrs(d.sign_median_h), hrs(d.resolve_median_h), pct(d.on_time_rate), String(d.overdue)], d.overdue > 0,
+        d.department && drill.list([["department", d.department], ["state", "open"]])));
     });
     towns.textContent = "";
     lg.townships.forEach(function (t) {
       towns.appendChild(leagueRow(n.places[t.township] || t.township, [
-        String(t.registered), pct(t.success_rate), String(t.overdue)], t.overdue > 0));
+        String(t.registered), pct(t.success_rate), String(t.overdue)], t.overdue > 0,
+        t.township && drill.list([["township", t.township], ["state", "open"]])));
     });
     [depts, towns].forEach(function (list) {
       if (!list.children.length) list.appendChild(emptyItem(label("league.none")));
@@ -491,7 +567,7 @@
       if (w.due) parts.push(label("warning.due") + " " + fmt(new Date(w.due), { month: "2-digit", day: "2-digit",
                                                                                   hour: "2-digit", minute: "2-digit" }));
       li.appendChild(document.createTextNode(parts.filter(Boolean).join(" \u00b7 ")));
-      list.appendChild(li);
+      list.appendChild(drill.link(li, drill.caseHref(w.case_no)));
     });
     if (!list.children.length) list.appendChild(emptyItem(label("warnings.none")));
     trimToFit(list);
@@ -523,7 +599,23 @@
         fmt(new Date(newest.at), { hour: "2-digit", minute: "2-digit" }) + " " + label("alert.raised")]
         .filter(Boolean).join(" \u00b7 ");
     }
-    setText("wall-alert-overlay", text);
+    var href = newest && drill.on ? drill.caseHref(newest.alert.case_no) : null;
+    var band = el("wall-alert-overlay");
+    if (href && band) {
+      // On the desk the band opens its case; redrawn only when its text or case changes (this runs each second).
+      if (band.getAttribute("data-drawn") !== text + "\n" + href) {
+        band.setAttribute("data-drawn", text + "\n" + href);
+        var a = document.createElement("a");
+        a.className = "zs-drill";
+        a.href = href;
+        a.textContent = text;
+        band.textContent = "";
+        band.appendChild(a);
+      }
+    } else {
+      if (band && band.hasAttribute("data-drawn")) { band.removeAttribute("data-drawn"); band.textContent = ""; }
+      setText("wall-alert-overlay", text);
+    }
     setClass("wall-alert-overlay", newest ? "zs-overlay zs-overlay-" + newest.alert.level : "zs-overlay");
   }
 
@@ -645,6 +737,7 @@
   // ---- start --------------------------------------------------------------------------------------
   function start(root) {
     document.body.classList.add("zs-kiosk");
+    drill.start(root);
     live.lang = root.getAttribute("data-lang") || "zh-CN";
     live.tz = root.getAttribute("data-tz") || "Asia/Shanghai";
     live.staleSeconds = parseFloat(root.getAttribute("data-stale") || "30");
@@ -664,7 +757,7 @@
     socket.connect();
     window.addEventListener("online", function () { socket.retryNow(); });
     tick();
-    live.ticker = setInterval(tick, 1000);
+    live.clock = setInterval(tick, 1000);
   }
 
   live.onApplied = function (fn) { live.listeners.push(fn); };

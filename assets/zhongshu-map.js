@@ -8,6 +8,9 @@
  * quiet and at most every FLUSH_GAP_MS under load. Major cases are never clustered and sit in a pane above
  * everything else; a new pin pulses for a few seconds. With data-heat="township" on #wall-root, each
  * township's polygon is filled by its number of open pins (classes zs-heat-0..5 in wall.css).
+ * On the desk's copy of the wall (data-desk="1") a pin opens its case at the desk and a bubble zooms in on
+ * its pins (at the closest zoom, or when they share one spot, it opens its township's open cases); both take
+ * the keyboard's focus and Enter. On a kiosk pins and bubbles are not interactive.
  */
 (function () {
   "use strict";
@@ -26,6 +29,7 @@
   var HEAT_STEPS = 5;
   var RISKS = ["normal", "warning", "overdue"]; // ordinary risks, worst last ("major" is never clustered)
   var KEY_ROW = 4194304; // 2^22 cells per grid row: a cell's key is col * KEY_ROW + row
+  var DRILL_MAX_ZOOM = 17; // a bubble zooms no closer (the map has no max zoom without a tile layer)
 
   // WGS-84 → GCJ-02 for a GCJ-02 tile source (the same formula as datafeeds/coords.py; a test compares them).
   var A = 6378245.0, EE = 0.00669342162296594323;
@@ -81,6 +85,11 @@
     return i < 0 ? 0 : i;
   }
 
+  function isEnter(e) {
+    var k = e.originalEvent && e.originalEvent.key;
+    return k === "Enter" || k === " ";
+  }
+
   function heatOn() {
     var r = root();
     return !!r && r.getAttribute("data-heat") === "township";
@@ -116,6 +125,7 @@
 
     attach: function (map) {
       pins.map = map;
+      pins.desk = !!ns.drill && ns.drill.start(root());
       pins.held = new Map();
       pins.markers = new Map();
       pins.cells = new Map();
@@ -201,13 +211,48 @@
         weight: 1.5 * s,
         pane: pin.major ? "zs-major" : "zs-pins",
         className: pins._classes(pin.p),
-        interactive: false,
+        interactive: pins.desk,
       });
       marker.addTo(pins.map);
       var el = marker.getElement();
       if (el) el.setAttribute("data-case", pin.p.case_no);
+      if (pins.desk) pins._drillPin(marker, el, pin.p.case_no);
       pin.marker = marker;
       pins.markers.set(pin.p.case_no, pin);
+    },
+    // The desk's copy: the pin is a link to its case (an SVG path has no href: role, focus and Enter by hand).
+    _drillPin: function (marker, el, caseNo) {
+      var href = ns.drill.caseHref(caseNo);
+      var open = function () { ns.drill.go(href); };
+      marker.on("click", open);
+      marker.on("keydown", function (e) { if (isEnter(e)) open(); });
+      if (el) {
+        el.setAttribute("tabindex", "0");
+        el.setAttribute("role", "link");
+        el.setAttribute("aria-label", ((ns.drill.labels.case || "") + " " + caseNo).trim());
+        el.setAttribute("data-href", href);
+      }
+    },
+    // A bubble on the desk's copy: zoom in until its pins part; where they cannot (the closest zoom, or all
+    // at one spot such as a village centroid) open the open cases of the township most of them lie in.
+    zoomInto: function (cell) {
+      var map = pins.map;
+      if (!map || !cell.members.size) return;
+      var bounds = L.latLngBounds([]);
+      var towns = new Map(), town = null;
+      cell.members.forEach(function (pin) {
+        bounds.extend(pin.pos);
+        var t = pin.p.township;
+        if (t) towns.set(t, (towns.get(t) || 0) + 1);
+      });
+      towns.forEach(function (n, t) { if (!town || n > towns.get(town)) town = t; });
+      var zoom = map.getZoom(), max = Math.min(map.getMaxZoom(), DRILL_MAX_ZOOM);
+      if (zoom >= max || bounds.getNorthEast().equals(bounds.getSouthWest())) {
+        if (town) ns.drill.go(ns.drill.list([["township", town], ["state", "open"]]));
+        return;
+      }
+      var fit = map.getBoundsZoom(bounds, false, L.point(48, 48).multiplyBy(scale()));
+      map.setView(bounds.getCenter(), Math.min(max, Math.max(zoom + 1, fit)));
     },
     _undraw: function (pin, later) {
       if (later) pins.orphans.push(pin.marker);
@@ -390,8 +435,13 @@
       // fit a cell, so neighbouring bubbles touch but do not cover each other.
       var size = Math.round(Math.max(28, 10 + 9.5 * label.length) * scale());
       if (!cell.bubble) {
-        cell.bubble = L.marker(at, { pane: "zs-clusters", interactive: false, keyboard: false,
+        cell.bubble = L.marker(at, { pane: "zs-clusters", interactive: pins.desk, keyboard: pins.desk,
+                                     title: pins.desk ? ns.drill.labels.cluster || "" : "",
                                      icon: pins._bubbleIcon(label, risk, size, alarm) }).addTo(pins.map);
+        if (pins.desk) {
+          cell.bubble.on("click", function () { pins.zoomInto(cell); });
+          cell.bubble.on("keydown", function (e) { if (isEnter(e)) pins.zoomInto(cell); });
+        }
         pins.bubbles += 1;
       } else {
         if (size !== cell.size) {

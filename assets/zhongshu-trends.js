@@ -3,6 +3,8 @@
  * it with Plotly.react, which updates the chart in place (no new plot, no flicker). Category and source
  * mix are rows with proportional bars drawn into lists this script owns. The data arrives with the
  * snapshot and by push ("trends", recomputed by the ingest on a timer); nothing here polls.
+ * On the desk's copy of the wall (zhongshu.drill.on) each mix row opens its category's or channel's cases at
+ * the desk, and each chart the days it shows.
  */
 (function () {
   "use strict";
@@ -76,7 +78,7 @@
   function pct(rate) { return ns.ui.pct(rate); }
 
   // One row: name, a bar as long as its share of the largest, then figures in fixed columns.
-  function mixRow(name, share, cells, cls) {
+  function mixRow(name, share, cells, cls, href) {
     var li = document.createElement("li");
     li.className = "zs-mix-row" + (cls ? " " + cls : "");
     var a = document.createElement("span");
@@ -96,8 +98,10 @@
       c.textContent = text;
       li.appendChild(c);
     });
-    return li;
+    return ns.drill ? ns.drill.link(li, href) : li;
   }
+
+  function deskList(params) { return ns.drill && ns.drill.on ? ns.drill.list(params) : null; }
 
   function fill(list, rows) {
     list.textContent = "";
@@ -113,13 +117,18 @@
 
   function renderMixes(tr) {
     var names = (ns.live && ns.live.names.categories) || {};
+    // The mixes count this month's cases: their desk lists are this month's too, so the list matches the figure.
+    var days = (tr.days && tr.days.days) || [];
+    var today = days.length ? String(days[days.length - 1]) : null;
+    var month = today ? [["since", today.slice(0, 8) + "01"], ["until", today]] : [];
     var cats = document.getElementById("wall-category-mix");
     if (cats) {
       var top = tr.categories.length ? tr.categories[0].registered : 0;
       fill(cats, tr.categories.map(function (c) {
         return mixRow(names[c.category] || c.category, top ? c.registered / top : 0,
                       [String(c.registered), pct(c.success_rate)],
-                      c.success_rate !== null && c.success_rate < 0.8 ? "zs-mix-low" : "");
+                      c.success_rate !== null && c.success_rate < 0.8 ? "zs-mix-low" : "",
+                      c.category && deskList([["category", c.category]].concat(month)));
       }));
     }
     var sources = document.getElementById("wall-source-mix");
@@ -128,7 +137,8 @@
       var most = tr.sources.length ? tr.sources[0].registered : 0;
       fill(sources, tr.sources.map(function (s) {
         return mixRow(label("source." + s.channel), most ? s.registered / most : 0,
-                      [String(s.registered), total ? Math.round(100 * s.registered / total) + "%" : "\u2014"]);
+                      [String(s.registered), total ? Math.round(100 * s.registered / total) + "%" : "\u2014"], "",
+                      s.channel && deskList([["source", s.channel]].concat(month)));
       }));
     }
   }
@@ -146,6 +156,12 @@
       setFigure("wall-hours-chart", hoursFigure(tr.hours, nowHour));
       setFigure("wall-days-chart", daysFigure(tr.days));
       renderMixes(tr);
+      var days = tr.days.days;
+      if (ns.drill && ns.drill.on && days.length) {
+        var today = days[days.length - 1];
+        ns.drill.point("wall-hours-link", ns.drill.list([["since", today], ["until", today]]));
+        ns.drill.point("wall-days-link", ns.drill.list([["since", days[0]], ["until", today]]));
+      }
     },
   };
   ns.trends = trends;

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
-from dash import ClientsideFunction, Dash, Input, Output
+from dash import ClientsideFunction, Dash, Input, Output, State
 from flask_wtf.csrf import generate_csrf
 
-from callbacks import audit, case, wall
+from callbacks import audit, case, departments, desk, wall
 from dashboard import access, auth
 from dashboard.websessions import Principal
 from layouts import shell
@@ -30,9 +30,13 @@ def render(pathname: str | None, search: str | None, state: Any, principal: Prin
     if path == "/":
         return shell.home(state.settings.title, lang, principal, generate_csrf())
     if path == "/wall":
-        return wall.page(state, lang)
+        return wall.page(state, lang, query, principal)
+    if path == "/desk":
+        return desk.page(state, search, lang)
     if path == "/desk/audit":
         return audit.page(lang)
+    if path == "/desk/departments":
+        return departments.page(state, search, lang)
     if path.startswith("/desk/case/"):
         return case.page(state, principal, unquote(path.removeprefix("/desk/case/")), lang)
     return shell.not_found(lang)
@@ -44,10 +48,13 @@ def register(app: Dash, state: Any) -> None:
     def route(pathname: str | None, search: str | None) -> Any:
         return render(pathname, search, state, auth.current_principal())
 
+    # The query is read, not listened to: the desk writes its filters into the URL without a new page.
     app.callback(Output(shell.PAGE, "children"), Input(shell.URL, "pathname"),
-                 Input(shell.URL, "search"))(route)
+                 State(shell.URL, "search"))(route)
     # The desks' doorbell socket follows the path in the browser (no server round trip, so no access rule).
-    app.clientside_callback(ClientsideFunction("zhongshu_desk", "follow"), Output(shell.FOLLOW, "data"),
-                            Input(shell.URL, "pathname"))
+    app.clientside_callback(  # type: ignore[no-untyped-call]  # Dash leaves it untyped
+        ClientsideFunction("zhongshu_desk", "follow"), Output(shell.FOLLOW, "data"), Input(shell.URL, "pathname"))
     case.register(app, state)
+    desk.register(app, state)
     audit.register(app, state)
+    departments.register(app, state)

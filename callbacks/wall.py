@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dash import html
 
+from dashboard import access
+from dashboard.websessions import Principal
 from datafeeds import queries
 from layouts import wall
 from layouts.i18n import t
 
 
-def page(state: Any, lang: str) -> html.Div:
+def desk_copy(query: Mapping[str, Sequence[str]], principal: Principal | None) -> bool:
+    """Say whether to draw the desk's copy of the wall (figures and pins as links into the desk).
+
+    Only when the URL asks for it (?desk=1) and the viewer may open the desk: a kiosk's display session, or
+    anyone who added ?desk=1 by hand without the right, keeps the hands-off wall.
+    """
+    asked = (query.get("desk") or [""])[0] == "1"
+    return asked and principal is not None and principal.may(access.page_level("/desk"))
+
+
+def page(state: Any, lang: str, query: Mapping[str, Sequence[str]] | None = None,
+         principal: Principal | None = None) -> html.Div:
     """Return the wall for a language, with the county's boundaries from the store."""
     settings = state.settings
     title = settings.title if lang == "zh-CN" or settings.wall_title else (
@@ -29,6 +43,7 @@ def page(state: Any, lang: str) -> html.Div:
         heat=settings.wall_heat,
         rotation=tuple(settings.rotation),
         rotation_seconds=settings.wall_rotation_seconds,
+        desk=desk_copy(query or {}, principal),
     ))
 
 

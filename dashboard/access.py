@@ -14,6 +14,8 @@ import re
 PUBLIC = "public"
 METRICS = "metrics"
 PAGE = "page"  # a Dash page: the level depends on the path (PAGES below)
+# A clientside Dash callback: it runs in the browser, and the server refuses it to everyone who asks.
+BROWSER = "browser"
 
 # Flask endpoints (Dash names its endpoints by their rules).
 ENDPOINTS: dict[str, str] = {
@@ -35,6 +37,8 @@ ENDPOINTS: dict[str, str] = {
     # A load balancer's probe: states and counts, no case data.
     # Exports: masked, audited, for those who brief.
     "exports.open_cases_map": "leader",
+    "exports.cases_csv": "officer",
+    "exports.cases_xlsx": "officer",
     "api.healthz": PUBLIC,
     "metrics.metrics_endpoint": METRICS,
     "auth.signin": PUBLIC,
@@ -55,7 +59,23 @@ NOT_FOUND_LEVEL = "wall"
 CALLBACKS: dict[str, str] = {
     "page.children": "wall",
     "case-personal.children": "officer",  # the unmask (checked again inside, and audited)
+    # A case's live refresh on the desks' doorbell (masked; checked again inside).
+    "..case-header.children...case-timeline.children...case-assignments.children..": "officer",
     "..audit-table.children...audit-offset.data..": "admin",
+    # The desk's departments page (callbacks/departments.py).
+    "..depts-range.children...depts-sign.figure...depts-resolve.figure...depts-rate.figure...depts-table.children"
+    "...depts-stamp.data...depts-timer.disabled...depts-timer.interval...depts-timer.max_intervals..": "officer",
+    # Clientside: the desks' doorbell socket following the path; emptying the grid's cache.
+    "desk-follow.data": BROWSER,
+    "desk-purged.data": BROWSER,
+    # The desk's case explorer (callbacks/desk.py).
+    "..url.search...desk-f-township.value...desk-f-village.value...desk-f-category.value...desk-f-source.value"
+    "...desk-f-state.value...desk-f-department.value...desk-f-village.options...desk-f-dates.start_date"
+    "...desk-f-dates.end_date...desk-f-flags.value...desk-f-text.value...desk-filter.data"
+    "...desk-export-csv.href...desk-export-xlsx.href..": "officer",
+    "..desk-grid.getRowsResponse...desk-shown-page.data..": "officer",
+    "..desk-count.children...desk-map-cases.data...desk-shown-map.data..": "officer",
+    "desk-dirty.data": "officer",
 }
 
 

@@ -1,4 +1,9 @@
-"""Build the wall (大屏): header, headline counters, live map, ticker. Pure: no I/O."""
+"""Build the wall (大屏): header, headline counters, live map, ticker. Pure: no I/O.
+
+The same layout serves the desk's copy of the wall (/wall?desk=1, WallContext.desk): #wall-root then carries
+data-desk="1", each counter and chart gets a link the wall's scripts point into the desk, and the scripts
+make rows and pins links too. Without it nothing on the wall is a link: a kiosk stays hands-off.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from typing import Any, cast
 import dash_leaflet as dl
 from dash import dcc, html
 
-from layouts.i18n import catalogue, t
+from layouts.i18n import catalogue, say, t
 
 ROOT = "wall-root"
 DATE = "wall-date"
@@ -35,6 +40,8 @@ PAGE_DOTS = "wall-page-dots"
 DEPARTMENT_PAGE = "wall-page-departments"
 DEPARTMENT_TABLE = "wall-dept-table"
 FOCUS = "wall-focus"
+HOURS_LINK = "wall-hours-link"
+DAYS_LINK = "wall-days-link"
 COUNTERS = ("today_registered", "open", "today_resolved", "month_resolution_rate", "success_rate", "overdue",
             "supervised", "major", "satisfaction_rate")
 
@@ -47,6 +54,11 @@ def counter_id(key: str) -> str:
 def counter_sub_id(key: str) -> str:
     """Return the id of the line under a headline counter (change since yesterday, hint)."""
     return f"wall-c-{key}-sub"
+
+
+def counter_link_id(key: str) -> str:
+    """Return the id of a headline counter's link into the desk (desk copy only)."""
+    return f"wall-c-{key}-link"
 
 
 @dataclass(frozen=True)
@@ -64,9 +76,16 @@ class WallContext:
     heat: bool = False  # fill each township by its open cases (zhongshu-map.js reads data-heat)
     rotation: tuple[str, ...] = ()  # 轮播 pages in order; empty: the overview only
     rotation_seconds: float = 30.0
+    desk: bool = False  # the desk's copy: figures and pins are links into the desk, and no rotation
 
 
-def _counter(key: str, lang: str) -> html.Div:
+def _drill_link(link_id: str, title: str, name: str) -> html.A:
+    """Return a link over a whole card or chart; zhongshu-live.js / -trends.js give it its href (dates move)."""
+    return html.A(id=link_id, className="zs-drill zs-card-link", title=title, **cast(dict[str, Any], {
+        "aria-label": name}))
+
+
+def _counter(key: str, lang: str, desk: bool) -> html.Div:
     return html.Div(
         className=f"zs-counter zs-counter-{key}",
         children=[
@@ -75,6 +94,8 @@ def _counter(key: str, lang: str) -> html.Div:
             # which owns these nodes' content: Dash renders them empty and never updates them.
             html.Div(id=counter_id(key), className="zs-counter-value"),
             html.Div(id=counter_sub_id(key), className="zs-counter-sub"),
+            *([_drill_link(counter_link_id(key), say(f"drill.{key}", lang), t(f"counter.{key}", lang))]
+              if desk else []),
         ],
     )
 
@@ -126,10 +147,13 @@ def _panel(kind: str, title_key: str, lang: str, *body: Any) -> html.Section:
                         children=[html.H2(t(title_key, lang), className="zs-panel-title"), *body])
 
 
-def _trends(lang: str) -> html.Div:
+def _trends(lang: str, desk: bool) -> html.Div:
+    def link(link_id: str, key: str, title_key: str) -> list[html.A]:
+        return [_drill_link(link_id, say(key, lang), t(title_key, lang))] if desk else []
+
     return html.Div(className="zs-trends", children=[
-        _panel("chart", "panel.hours", lang, _chart(HOURS_CHART)),
-        _panel("chart", "panel.days", lang, _chart(DAYS_CHART)),
+        _panel("chart", "panel.hours", lang, _chart(HOURS_CHART), *link(HOURS_LINK, "drill.hours", "panel.hours")),
+        _panel("chart", "panel.days", lang, _chart(DAYS_CHART), *link(DAYS_LINK, "drill.days", "panel.days")),
         _panel("mix", "panel.categories", lang, html.Ul(id=CATEGORY_MIX, className="zs-mix")),
         _panel("mix", "panel.sources", lang, html.Ul(id=SOURCE_MIX, className="zs-mix zs-mix-sources")),
     ])
@@ -149,11 +173,15 @@ def layout(ctx: WallContext) -> html.Div:
             "data-tz": ctx.timezone,
             "data-crs": ctx.crs,
             "data-heat": "township" if ctx.heat else "",
-            "data-rotation": json.dumps(list(ctx.rotation)),
+            # The desk's copy does not rotate: a page switching under the pointer would take the links away.
+            "data-rotation": json.dumps([] if ctx.desk else list(ctx.rotation)),
             "data-rotation-seconds": str(ctx.rotation_seconds),
             "data-page": "overview",
             "data-bounds": json.dumps(ctx.boundaries["bounds"]),
             "data-labels": json.dumps(catalogue(lang), ensure_ascii=False),
+            **({"data-desk": "1", "data-drill": json.dumps({"case": say("drill.case", lang),
+                                                            "cluster": say("drill.cluster", lang)},
+                                                           ensure_ascii=False)} if ctx.desk else {}),
         }),
         children=[
             html.Header(
@@ -171,8 +199,8 @@ def layout(ctx: WallContext) -> html.Div:
                     ]),
                 ],
             ),
-            html.Section(className="zs-counters", children=[_counter(k, lang) for k in COUNTERS]),
-            _trends(lang),
+            html.Section(className="zs-counters", children=[_counter(k, lang, ctx.desk) for k in COUNTERS]),
+            _trends(lang, ctx.desk),
             html.Main(
                 className="zs-body",
                 children=[

@@ -46,6 +46,10 @@ ROUTES: dict[str, tuple[str, str, dict[str, int]]] = {
     "api.duty": ("GET", "/api/duty", _signed(200)),
     "exports.open_cases_map": ("GET", "/export/open-cases-map.html",
                                {"anonymous": 401, "wall": 403, "officer": 403, "leader": 200, "admin": 200}),
+    "exports.cases_csv": ("GET", "/export/cases.csv?township=X",
+                          {"anonymous": 401, "wall": 403, "officer": 200, "leader": 200, "admin": 200}),
+    "exports.cases_xlsx": ("GET", "/export/cases.xlsx?state=open",
+                           {"anonymous": 401, "wall": 403, "officer": 200, "leader": 200, "admin": 200}),
     "api.healthz": ("GET", "/healthz", _all(503)),  # public; 503 because no ingest runs in this test
     "metrics.metrics_endpoint": ("GET", "/metrics", _all(200)),  # the test client calls from loopback
     "auth.signin": ("GET", "/signin", {**_all(303), "anonymous": 200}),  # signed in: on to the next page
@@ -58,6 +62,7 @@ PAGES: dict[str, dict[str, int]] = {
     "/wall": _signed(200, anonymous=303),
     "/desk": {"anonymous": 303, "wall": 403, "officer": 200, "leader": 200, "admin": 200},
     "/desk/case/X-1": {"anonymous": 303, "wall": 403, "officer": 200, "leader": 200, "admin": 200},
+    "/desk/departments": {"anonymous": 303, "wall": 403, "officer": 200, "leader": 200, "admin": 200},
     "/desk/audit": {"anonymous": 303, "wall": 403, "officer": 403, "leader": 403, "admin": 200},
     # other spellings of an admin page meet the admin rule, never a weaker one
     "/desk/audit/export": {"anonymous": 303, "wall": 403, "officer": 403, "leader": 403, "admin": 200},
@@ -71,7 +76,19 @@ PAGES: dict[str, dict[str, int]] = {
 CALLBACKS: dict[str, str] = {
     "page.children": "wall",
     "case-personal.children": "officer",
+    "..case-header.children...case-timeline.children...case-assignments.children..": "officer",
     "..audit-table.children...audit-offset.data..": "admin",
+    "..depts-range.children...depts-sign.figure...depts-resolve.figure...depts-rate.figure...depts-table.children"
+    "...depts-stamp.data...depts-timer.disabled...depts-timer.interval...depts-timer.max_intervals..": "officer",
+    "desk-follow.data": "browser",  # clientside: refused by the server to everyone
+    "desk-purged.data": "browser",
+    "..url.search...desk-f-township.value...desk-f-village.value...desk-f-category.value...desk-f-source.value"
+    "...desk-f-state.value...desk-f-department.value...desk-f-village.options...desk-f-dates.start_date"
+    "...desk-f-dates.end_date...desk-f-flags.value...desk-f-text.value...desk-filter.data"
+    "...desk-export-csv.href...desk-export-xlsx.href..": "officer",
+    "..desk-grid.getRowsResponse...desk-shown-page.data..": "officer",
+    "..desk-count.children...desk-map-cases.data...desk-shown-map.data..": "officer",
+    "desk-dirty.data": "officer",
 }
 
 
@@ -181,7 +198,10 @@ def test_an_anonymous_caller_is_sent_to_sign_in_and_learns_nothing(app) -> None:
 def test_the_dash_frame_holds_no_data(app, callers) -> None:
     # Even signed in, the layout Dash serves is the empty frame: every page's content comes from the router.
     layout = callers["admin"].get("/_dash-layout").get_json()
-    assert layout["props"]["children"][1]["props"] == {"id": "page", "className": "zs-page", "children": None}
+    frame = {child["props"]["id"]: child["props"] for child in layout["props"]["children"]}
+    assert frame["page"] == {"id": "page", "className": "zs-page", "children": None}
+    assert frame["desk-bell"] == {"id": "desk-bell"} and frame["desk-follow"] == {"id": "desk-follow"}
+    assert set(frame) == {"url", "desk-bell", "desk-follow", "page"}
 
 
 def test_a_callback_without_a_rule_is_refused_to_everyone(app, callers) -> None:
@@ -423,7 +443,18 @@ def _callback_body(output: str) -> dict[str, Any]:
                 "changedPropIds": ["audit-action.value"],
                 "state": [{"id": "audit-offset", "property": "data", "value": 0},
                           {"id": "url", "property": "search", "value": ""}]}
-    return _router_body("/")
+    return _router_body("/") if output == "page.children" else None
+
+
+def _generic_body(app: Any, output: str) -> dict[str, Any]:
+    """Return a request for a callback built from its own inputs and states, every value empty."""
+    spec = app.extensions["dash"].callback_map[output]
+    outputs = [{"id": part.rsplit(".", 1)[0], "property": part.rsplit(".", 1)[1].split("@")[0]}
+               for part in output.strip(".").split("...")]
+    inputs = [{"id": i["id"], "property": i["property"], "value": None} for i in spec["inputs"]]
+    return {"output": output, "outputs": outputs if len(outputs) > 1 else outputs[0], "inputs": inputs,
+            "changedPropIds": [f"{inputs[0]['id']}.{inputs[0]['property']}"],
+            "state": [{"id": s["id"], "property": s["property"], "value": None} for s in spec["state"]]}
 
 
 def test_each_callback_answers_only_its_level(app, callers) -> None:
@@ -433,9 +464,12 @@ def test_each_callback_answers_only_its_level(app, callers) -> None:
         for who in CALLERS:
             client = callers[who]
             headers = {"X-CSRFToken": _csrf_for(client)} if who != "anonymous" else {}
-            status = client.post("/_dash-update-component", json=_callback_body(output), headers=headers).status_code
+            body = _callback_body(output) or _generic_body(app, output)
+            status = client.post("/_dash-update-component", json=body, headers=headers).status_code
             if who == "anonymous":
                 want = {401}
+            elif level == "browser":
+                want = {403}
             elif LEVELS.index(who) >= LEVELS.index(level):
                 want = {200, 204}  # 204: Dash's "no update" (the unmask of a case that does not exist)
             else:
