@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlencode
 from dash import ClientsideFunction, Dash, Input, Output, State, ctx
 from dash.exceptions import PreventUpdate
 
-from dashboard import auth
+from dashboard import auth, exports
 from datafeeds import categories, deskqueries, queries
 from datafeeds.clock import utcnow
 from datafeeds.deskqueries import CaseFilter, FilterError
@@ -42,7 +42,7 @@ def category_choices(lang: str) -> list[tuple[str, str]]:
     return out
 
 
-def page(state: Any, search: str | None, lang: str) -> Any:
+def page(state: Any, search: str | None, lang: str, principal: Any = None) -> Any:
     """Return the desk for the filter in a URL's query (a bad value is dropped, not an error page)."""
     query = query_of(search)
     try:
@@ -61,7 +61,8 @@ def page(state: Any, search: str | None, lang: str) -> Any:
         "tiles": ({"url": settings.tile_url, "subdomains": settings.tile_subdomains,
                    "attribution": settings.tile_attribution} if settings.tile_url else None),
     }
-    return desk_layout.layout(f, choices, lang)
+    full = principal is not None and principal.may(exports.FULL_LEVEL)
+    return desk_layout.layout(f, choices, lang, full_export=full)
 
 
 def filter_from_controls(values: dict[str, Any], since: str | None, until: str | None, flags: list[str] | None,
@@ -199,6 +200,15 @@ def register(app: Dash, state: Any) -> None:
 
     app.callback(Output(L.DIRTY, "data"), Input(shell.BELL, "data"), State(L.FILTER, "data"),
                  State(L.SHOWN_PAGE, "data"), State(L.SHOWN_MAP, "data"), prevent_initial_call=True)(on_bell)
+
+    def on_full(query: dict[str, str] | None, reason: str | None, search: str | None) -> tuple[Any, Any]:
+        principal = auth.current_principal()
+        if principal is None or not principal.may(exports.FULL_LEVEL):
+            raise PreventUpdate
+        return desk_layout.full_hrefs(query or {}, reason, lang_of(state, search))
+
+    app.callback(Output(L.FULL_CSV, "href"), Output(L.FULL_XLSX, "href"), Input(L.FILTER, "data"),
+                 Input(L.FULL_REASON, "value"), State(shell.URL, "search"), prevent_initial_call=True)(on_full)
 
     # A new filter or a touched list empties the grid's cache: it asks again for the page it shows.
     app.clientside_callback(  # type: ignore[no-untyped-call]  # Dash leaves it untyped

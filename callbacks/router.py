@@ -32,7 +32,7 @@ def render(pathname: str | None, search: str | None, state: Any, principal: Prin
     if path == "/wall":
         return wall.page(state, lang, query, principal)
     if path == "/desk":
-        return desk.page(state, search, lang)
+        return desk.page(state, search, lang, principal)
     if path == "/desk/audit":
         return audit.page(lang)
     if path == "/desk/departments":

@@ -14,6 +14,7 @@ from datafeeds import deskqueries, queries
 from datafeeds.clock import utcnow
 from datafeeds.deskqueries import CaseFilter, FilterError
 from layouts import desk as desk_layout
+from layouts.case import REASON_MIN
 from layouts.i18n import catalogue, say
 
 blueprint = Blueprint("exports", __name__)
@@ -53,8 +54,32 @@ def _cell(value: Any) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def _desk_rows(lang: str) -> tuple[list[str], list[list[str]], CaseFilter]:
-    """Return the header and the rows of the desk's list for this request's filter and sort, masked."""
+# Who may export the desk's list with personal data in full, and how long the stated reason must be.
+FULL_LEVEL = "leader"
+FULL_COLUMNS = ("title_full", "address", "parties")
+
+
+def _full_reason() -> str | None:
+    """Return the stated reason when this request asks for personal data in full (refused unless allowed)."""
+    if request.args.get("full") != "1":
+        return None
+    principal = auth.current_principal()
+    if principal is None or not principal.may(FULL_LEVEL):
+        abort(403, description="personal data in full: leaders and admins only")
+    reason = " ".join((request.args.get("reason") or "").split())
+    if len(reason) < REASON_MIN:
+        abort(400, description=f"personal data in full needs a reason of at least {REASON_MIN} characters")
+    return reason
+
+
+def _party_text(parties: list[dict[str, Any]]) -> str:
+    return "；".join(" ".join(str(p.get(k) or "") for k in ("name", "phone", "id_number") if p.get(k))
+                    for p in parties)
+
+
+def _desk_rows(lang: str, full: bool) -> tuple[list[str], list[list[str]], CaseFilter]:
+    """Return the header and the rows of the desk's list for this request's filter and sort: the grid's columns,
+    masked; with `full`, also the title, address and parties as stored."""
     state = get_state()
     args = {k: v for k, v in request.args.items()}
     try:
@@ -70,21 +95,26 @@ def _desk_rows(lang: str) -> tuple[list[str], list[list[str]], CaseFilter]:
     while offset < EXPORT_MAX:
         page = deskqueries.search(state.engine, f, now=now, sort=sort, descending=descending, offset=offset,
                                   limit=deskqueries.PAGE_MAX)
-        rows.extend([_cell(r[c]) for c in desk_layout.COLUMNS]
-                    for r in (desk_layout.row(raw, names, now, state.tz, lang) for raw in page))
+        for raw in page:
+            shown = desk_layout.row(raw, names, now, state.tz, lang)
+            cells = [shown[c] for c in desk_layout.COLUMNS]
+            if full:
+                cells += [raw["title"], raw["address"], _party_text(raw["parties"] or [])]
+            rows.append([_cell(c) for c in cells])
         if len(page) < deskqueries.PAGE_MAX:
             break
         offset += len(page)
-    header = [say(f"desk.col.{c}", lang) for c in desk_layout.COLUMNS]
+    header = [say(f"desk.col.{c}", lang) for c in desk_layout.COLUMNS + (FULL_COLUMNS if full else ())]
     return header, rows[:EXPORT_MAX], f
 
 
-def _audited(kind: str, f: CaseFilter, n: int) -> None:
+def _audited(kind: str, f: CaseFilter, n: int, reason: str | None) -> None:
     state = get_state()
     principal = auth.current_principal()
     assert principal is not None  # the guard let only a signed-in officer or above through
     accounts.audit(state.engine, principal.actor, principal.role, "export", target=f"cases.{kind}",
-                   source_ip=auth.client_ip(), detail={"cases": n, "format": kind, "filter": f.to_query()})
+                   reason=reason, source_ip=auth.client_ip(),
+                   detail={"cases": n, "format": kind, "filter": f.to_query(), "full": reason is not None})
 
 
 def _attachment(body: bytes, kind: str, mimetype: str) -> Response:
@@ -97,30 +127,34 @@ def _attachment(body: bytes, kind: str, mimetype: str) -> Response:
 
 @blueprint.get("/export/cases.csv")
 def cases_csv() -> Response:
-    """Return the desk's filtered list as CSV (UTF-8 with a byte-order mark, so Excel reads the Chinese), masked."""
-    header, rows, f = _desk_rows(auth.lang())
+    """Return the desk's filtered list as CSV (UTF-8 with a byte-order mark, so Excel reads the Chinese), masked
+    unless a leader asked for it in full with a reason."""
+    reason = _full_reason()
+    header, rows, f = _desk_rows(auth.lang(), reason is not None)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(header)
     writer.writerows(rows)
-    _audited("csv", f, len(rows))
+    _audited("csv", f, len(rows), reason)
     return _attachment(("\ufeff" + out.getvalue()).encode("utf-8"), "csv", "text/csv")
 
 
 @blueprint.get("/export/cases.xlsx")
 def cases_xlsx() -> Response:
-    """Return the desk's filtered list as an Excel workbook, masked; every cell is text, never a formula."""
+    """Return the desk's filtered list as an Excel workbook, masked unless a leader asked for it in full with a
+    reason; every cell is text, never a formula."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
     lang = auth.lang()
-    header, rows, f = _desk_rows(lang)
+    reason = _full_reason()
+    header, rows, f = _desk_rows(lang, reason is not None)
     book = Workbook(write_only=True)
     sheet = book.create_sheet(say("desk.title", lang))
     sheet.freeze_panes = "A2"
-    for i, c in enumerate(desk_layout.COLUMNS):
-        sheet.column_dimensions[chr(ord("A") + i)].width = 40 if c == "title" else 16
+    for i, c in enumerate(desk_layout.COLUMNS + FULL_COLUMNS):
+        sheet.column_dimensions[chr(ord("A") + i)].width = 40 if c in ("title", "title_full", "parties") else 16
     bold = Font(bold=True)
     head_cells = []
     for text in header:
@@ -137,5 +171,5 @@ def cases_xlsx() -> Response:
         sheet.append(cells)
     out = io.BytesIO()
     book.save(out)
-    _audited("xlsx", f, len(rows))
+    _audited("xlsx", f, len(rows), reason)
     return _attachment(out.getvalue(), "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

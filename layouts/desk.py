@@ -18,6 +18,7 @@ from dash import dcc, html
 
 from datafeeds.deskqueries import COUNT_CAP, CaseFilter
 from datafeeds.masking import mask_text
+from layouts.case import REASON_MIN
 from layouts.i18n import say, t
 
 ROOT = "desk-root"
@@ -43,6 +44,9 @@ MAP = "desk-map"
 MAP_CASES = "desk-map-cases"
 EXPORT_CSV = "desk-export-csv"
 EXPORT_XLSX = "desk-export-xlsx"
+FULL_REASON = "desk-full-reason"  # leaders: the reason for exporting personal data in full
+FULL_CSV = "desk-full-csv"
+FULL_XLSX = "desk-full-xlsx"
 
 DROPDOWN_LABELS = ("search", "clear_search", "clear_selection", "no_options_found", "select_all", "deselect_all",
                    "selected_count")
@@ -68,9 +72,9 @@ def category_options(categories: list[tuple[str, str]]) -> list[dict[str, str]]:
             for code, name in categories]
 
 
-def layout(f: CaseFilter, choices: dict[str, Any], lang: str) -> html.Div:
+def layout(f: CaseFilter, choices: dict[str, Any], lang: str, full_export: bool = False) -> html.Div:
     """Return the desk for a filter. `choices`: townships, villages (of the chosen township), categories,
-    departments as (code, name) lists."""
+    departments as (code, name) lists. `full_export`: offer the export with personal data (leaders)."""
     query = f.to_query()
     flags = [flag for flag in ("overdue", "supervised") if getattr(f, flag)]
     return html.Div(id=ROOT, className="zs-desk zs-explorer", children=[
@@ -124,6 +128,7 @@ def layout(f: CaseFilter, choices: dict[str, Any], lang: str) -> html.Div:
                    className="zs-button"),
             html.Span(say("desk.export_note", lang), className="zs-desk-kouj"),
         ]),
+        *([full_export_bar(lang)] if full_export else []),
         html.Div(className="zs-desk-body", children=[
             grid(lang),
             html.Div(className="zs-desk-map", children=[
@@ -141,6 +146,28 @@ def _select(id_: str, label_key: str, options: list[dict[str, str]], value: str 
                      placeholder=say("desk.f.any", lang), className="zs-select", search_order="original",
                      labels=cast(Any, {k: say(f"desk.dropdown.{k}", lang) for k in DROPDOWN_LABELS})),
     ])
+
+
+def full_export_bar(lang: str) -> html.Div:
+    """Return the leaders' export with personal data in full: it needs a stated reason, and is audited."""
+    return html.Div(className="zs-desk-summary zs-desk-full", children=[
+        html.Label(className="zs-field zs-field-text", children=[
+            html.Span(say("desk.full_reason", lang)),
+            dcc.Input(id=FULL_REASON, type="text", value="", maxLength=200, debounce=False,
+                      placeholder=say("desk.full_reason_hint", lang)),
+        ]),
+        html.A(say("desk.full_csv", lang), id=FULL_CSV, className="zs-button zs-button-off"),
+        html.A(say("desk.full_xlsx", lang), id=FULL_XLSX, className="zs-button zs-button-off"),
+    ])
+
+
+def full_hrefs(query: dict[str, str], reason: str | None, lang: str) -> tuple[str | None, str | None]:
+    """Return the links of the export in full, or none while the reason is too short."""
+    reason = " ".join((reason or "").split())
+    if len(reason) < REASON_MIN:
+        return None, None
+    args = {**query, "full": "1", "reason": reason}
+    return export_href("csv", args, lang), export_href("xlsx", args, lang)
 
 
 def grid(lang: str) -> dag.AgGrid:

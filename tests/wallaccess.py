@@ -8,6 +8,7 @@ tests/ on sys.path for its conftest, which makes it importable as `wallaccess` f
 from __future__ import annotations
 
 import http.cookiejar
+import re
 import urllib.request
 from typing import Any
 from urllib.parse import urlsplit
@@ -83,3 +84,26 @@ def sign_in_page(browser: Any, base: str, name: str, password: str, next_path: s
     page.get_by_role("button", name="登录").click()
     expect(page).to_have_url(f"{base}{next_path}")
     return page
+
+
+def csrf_of(client: Any) -> str:
+    """Return the CSRF token a Flask test client's session holds (from the sign-in form or the cookie)."""
+    page = client.get("/signin").get_data(as_text=True)
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    if found:
+        return found.group(1)
+    cookie = client.get_cookie("_csrf_token")
+    if cookie is None:
+        client.get("/")
+        cookie = client.get_cookie("_csrf_token")
+    assert cookie is not None
+    return str(cookie.value)
+
+
+def sign_in(app: Any, name: str, password: str = "correct-horse-9") -> Any:
+    """Return a test client signed in through the sign-in form."""
+    client = app.test_client()
+    token = csrf_of(client)
+    response = client.post("/signin?next=/", data={"name": name, "password": password, "csrf_token": token})
+    assert response.status_code == 303 and response.headers["Location"] == "/", response.get_data(as_text=True)
+    return client

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -46,8 +47,13 @@ def seeded(stack: Any, rclient: Any, county: Any) -> dict[str, Any]:
 
 
 def _officer(stack: Any, browser: Browser, errors: list[str]) -> Page:
+    """Sign an officer in and open the desk from the home page's link."""
     accounts.add_user(stack.app.extensions["zhongshu"].engine, "desk.officer", "officer", PASSWORD)
-    return sign_in_page(browser, stack.url, "desk.officer", PASSWORD, "/desk", errors)
+    page = sign_in_page(browser, stack.url, "desk.officer", PASSWORD, "/", errors)
+    expect(page.locator("#zs-desk-wall-link")).to_have_attribute("href", "/wall?desk=1")
+    page.locator("#zs-desk-link").click()
+    expect(page).to_have_url(f"{stack.url}/desk")
+    return page
 
 
 def _grid_cases(page: Page) -> list[str]:
@@ -142,3 +148,25 @@ def test_a_new_matching_case_appears_without_reload(stack, browser: Browser, see
     _expect_cases(page, ["D-B1", "D-B3", "D-B9"])
     assert page.evaluate("() => window.__sameDocument === true"), "the page was reloaded"
     assert not errors, errors
+
+
+def test_a_leader_exports_in_full_only_with_a_reason(stack, browser: Browser, seeded) -> None:
+    engine = stack.app.extensions["zhongshu"].engine
+    accounts.add_user(engine, "desk.leader", "leader", PASSWORD)
+    officer = _officer(stack, browser, [])
+    expect(officer.locator("#desk-count")).to_have_text("共 7 件", timeout=10_000)
+    assert officer.locator("#desk-full-reason").count() == 0  # officers unmask one case at a time
+
+    page = sign_in_page(browser, stack.url, "desk.leader", PASSWORD, "/desk", [])
+    page.goto(f"{stack.url}/desk?text=物业")
+    _expect_cases(page, ["D-A4"])
+    link = page.locator("#desk-full-csv")
+    expect(link).not_to_have_attribute("href", re.compile("."))
+    page.locator("#desk-full-reason").fill("专题会议核实")
+    expect(link).to_have_attribute("href", re.compile("full=1"))
+    with page.expect_download() as download:
+        link.click()
+    text = download.value.path().read_text(encoding="utf-8-sig")
+    assert "张伟明投诉物业" in text and "张伟明 13812345678" in text
+    audit = accounts.read_audit(engine, actor="desk.leader", action="export")
+    assert [(r.target, r.reason) for r in audit] == [("cases.csv", "专题会议核实")]

@@ -16,7 +16,8 @@ import socketio
 from dashboard import access, accounts
 from datafeeds.publisher import Publisher
 
-from wallaccess import wall_client, wall_cookie
+from wallaccess import csrf_of as _csrf
+from wallaccess import sign_in, wall_client, wall_cookie
 
 PASSWORD = "correct-horse-9"
 CALLERS = ("anonymous", "wall", "officer", "leader", "admin")
@@ -89,29 +90,8 @@ CALLBACKS: dict[str, str] = {
     "..desk-grid.getRowsResponse...desk-shown-page.data..": "officer",
     "..desk-count.children...desk-map-cases.data...desk-shown-map.data..": "officer",
     "desk-dirty.data": "officer",
+    "..desk-full-csv.href...desk-full-xlsx.href..": "leader",
 }
-
-
-def _csrf(client: Any) -> str:
-    page = client.get("/signin").get_data(as_text=True)
-    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    if found:
-        return found.group(1)
-    cookie = client.get_cookie("_csrf_token")
-    if cookie is None:
-        client.get("/")
-        cookie = client.get_cookie("_csrf_token")
-    assert cookie is not None
-    return str(cookie.value)
-
-
-def sign_in(app: Any, name: str, password: str = PASSWORD) -> Any:
-    """Return a test client signed in through the sign-in form."""
-    client = app.test_client()
-    token = _csrf(client)
-    response = client.post("/signin?next=/", data={"name": name, "password": password, "csrf_token": token})
-    assert response.status_code == 303 and response.headers["Location"] == "/", response.get_data(as_text=True)
-    return client
 
 
 @pytest.fixture
