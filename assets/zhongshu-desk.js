@@ -100,6 +100,44 @@
     },
   };
 
+  // Fit the desk's map to the county once its boundaries are drawn: dash-leaflet fitted the bounds it was given
+  // to the box as it was when the map was made, before the page's grid gave the box its size. Only the
+  // first fit: after that the view is the officer's.
+  function boundaryBounds(map) {
+    var bounds = null;
+    map.eachLayer(function (layer) {
+      var geometry = layer.feature && layer.feature.geometry;
+      if (geometry && geometry.type !== "Point" && layer.getBounds) {
+        bounds = bounds ? bounds.extend(layer.getBounds()) : L.latLngBounds(layer.getBounds().getSouthWest(),
+                                                                            layer.getBounds().getNorthEast());
+      }
+    });
+    return bounds;
+  }
+  if (window.L && L.Map && L.Map.addInitHook) {
+    L.Map.addInitHook(function () {
+      var map = this;
+      var box = map.getContainer();
+      if (!box || box.id !== "desk-map") return;
+      ns.deskMap.map = map;
+      var fitted = false;
+      var timer = null;
+      function fitSoon() {
+        if (fitted) return;
+        clearTimeout(timer);
+        timer = setTimeout(function () {
+          var bounds = boundaryBounds(map);
+          if (!bounds || !bounds.isValid()) return;
+          map.invalidateSize();
+          map.fitBounds(bounds, { padding: [8, 8] });
+          fitted = true;
+        }, 50);
+      }
+      map.on("layeradd", fitSoon);
+      if (window.ResizeObserver) new ResizeObserver(function () { map.invalidateSize(); }).observe(box);
+    });
+  }
+
   window.dash_clientside = window.dash_clientside || {};
   window.dash_clientside.zhongshu_desk = {
     // A new filter or a change that touched the list: the grid forgets its pages and asks again; a new filter

@@ -78,6 +78,8 @@ def layout(detail: dict[str, Any], related_rows: list[dict[str, Any]], names: di
     """
     return html.Div(id=ROOT, className="zs-desk zs-case", children=[
         dcc.Store(id=CASE_NO, data=detail["case_no"]),
+        html.Nav(className="zs-desk-nav zs-case-nav", children=[
+            html.A(say("desk.title", lang), href="/desk" if lang == "zh-CN" else "/desk?lang=en")]),
         html.Div(id=HEADER, children=header(detail, names, lang, tz, now)),
         html.Div(className="zs-case-columns", children=[
             html.Div(id=PERSONAL, className="zs-case-main", children=personal(detail, lang, masked=True)),

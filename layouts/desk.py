@@ -175,7 +175,9 @@ def grid(lang: str) -> dag.AgGrid:
     columns = [{"field": c, "headerName": say(f"desk.col.{c}", lang), "sortable": c in SORTABLE,
                 **({"cellRenderer": "CaseLink"} if c == "case_no" else {}),
                 **({"cellRenderer": "DueBadge"} if c == "due" else {}),
-                **({"flex": 2, "minWidth": 220} if c == "title" else {"flex": 1, "minWidth": 96})}
+                **({"flex": 2, "minWidth": 220} if c == "title" else
+                   {"flex": 1, "minWidth": 150} if c in ("registered_at", "resolve_due") else
+                   {"flex": 1, "minWidth": 110})}
                for c in COLUMNS]
     return dag.AgGrid(
         id=GRID, className="zs-desk-grid", columnDefs=columns, rowModelType="infinite",

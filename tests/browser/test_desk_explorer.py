@@ -99,6 +99,19 @@ def test_filters_narrow_the_grid_and_live_in_the_url(stack, browser: Browser, se
     page.go_back()
     _expect_cases(page, ["D-A1", "D-A2", "D-A3", "D-A4", "D-B1", "D-B2", "D-B3"])
 
+    # The map draws the same cases, and each opens its case.
+    page.wait_for_function("""() => { var n = 0; zhongshu.deskMap.map.eachLayer(function (l) {
+        if (l.feature && l.feature.properties && l.feature.properties.case_no) n += 1; }); return n === 7; }""")
+    box = page.locator("#desk-map").bounding_box()
+    assert box is not None
+    x, y = page.evaluate("""() => { var at = null; zhongshu.deskMap.map.eachLayer(function (l) {
+        if (l.feature && l.feature.properties.case_no === "D-A1") at = l.getLatLng(); });
+        var p = zhongshu.deskMap.map.latLngToContainerPoint(at); return [p.x, p.y]; }""")
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    expect(page).to_have_url(re.compile(rf"{stack.url}/desk/case/D-A[1-4]$"))  # one village: the top pin
+    page.go_back()
+    _expect_cases(page, ["D-A1", "D-A2", "D-A3", "D-A4", "D-B1", "D-B2", "D-B3"])
+
     # Each row links to its case.
     page.locator("#desk-grid a.zs-case-link", has_text="D-A1").click()
     expect(page).to_have_url(f"{stack.url}/desk/case/D-A1")
