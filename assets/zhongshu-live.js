@@ -112,12 +112,12 @@
     return {
       today_registered: day && drill.list([["since", day], ["until", day]]),
       open: drill.list([["state", "open"]]),
-      today_resolved: drill.list([["state", "resolved"]]),
+      today_resolved: day && drill.list([["resolved_since", day], ["resolved_until", day]]),
       month_resolution_rate: day && drill.list([["since", month], ["until", day]]),
-      success_rate: drill.list([["state", "resolved"]]),
+      success_rate: day && drill.list([["resolved_since", month], ["resolved_until", day]]),
       overdue: drill.list([["state", "open"], ["overdue", "1"]]),
-      supervised: drill.list([["supervised", "1"], ["state", "open"]]),
-      major: drill.list([["state", "open"]]),
+      supervised: drill.list([["cards", "1"], ["state", "open"]]),
+      major: drill.list([["major", "1"], ["state", "open"]]),
       satisfaction_rate: drill.list([["state", "visited"]]),
     };
   }

@@ -22,6 +22,14 @@ SELECTS = ((desk_layout.TOWNSHIP, "township"), (desk_layout.VILLAGE, "village"),
            (desk_layout.SOURCE, "source"), (desk_layout.STATE, "state"), (desk_layout.DEPARTMENT, "department"))
 
 
+# The two date ranges' pickers (start, end) and the CaseFilter fields they set, in the callback's order.
+DATE_FIELDS = ("since", "until", "resolved_since", "resolved_until")
+
+
+def _iso(day: Any) -> str | None:
+    return day.isoformat() if day else None
+
+
 def query_of(search: str | None) -> dict[str, str]:
     """Return a URL's query arguments, one value each (the first)."""
     return {k: v[0] for k, v in parse_qs((search or "").lstrip("?")).items() if v}
@@ -65,31 +73,31 @@ def page(state: Any, search: str | None, lang: str, principal: Any = None) -> An
     return desk_layout.layout(f, choices, lang, full_export=full)
 
 
-def filter_from_controls(values: dict[str, Any], since: str | None, until: str | None, flags: list[str] | None,
+def filter_from_controls(values: dict[str, Any], dates: dict[str, str | None], flags: list[str] | None,
                          text: str | None) -> CaseFilter:
     """Return the filter the bar shows (through the same reader as a URL, so both agree on every value)."""
     args = {k: str(v) for k, v in values.items() if v}
-    args.update({k: v[:10] for k, v in (("since", since), ("until", until)) if v})
+    args.update({k: v[:10] for k, v in dates.items() if v})
     args.update(dict.fromkeys(flags or [], "1"))
     if text and text.strip():
         args["text"] = text.strip()
     return CaseFilter.from_query(args)
 
 
-def sync(state: Any, trigger: str | None, search: str | None, values: dict[str, Any], since: str | None,
-         until: str | None, flags: list[str] | None, text: str | None) -> tuple[Any, ...]:
+def sync(state: Any, trigger: str | None, search: str | None, values: dict[str, Any], dates: dict[str, str | None],
+         flags: list[str] | None, text: str | None) -> tuple[Any, ...]:
     """Write the bar's filter into the URL (a new history entry, no new page) and apply it.
 
     The URL is written, not listened to: a page loaded from a URL (a bookmark, a link, back and forward, which
     assets/zhongshu-desk.js turns into a reload) is drawn from it by the router.
-    Returns (search, the six selects, village options, since, until, flags, text, filter, csv href, xlsx href).
+    Returns (search, the six selects, village options, the four dates, flags, text, filter, csv href, xlsx href).
     """
     lang = lang_of(state, search)
     keep = {"lang": lang} if lang != "zh-CN" else {}
     if trigger == desk_layout.RESET:
         f = CaseFilter()
     else:
-        f = filter_from_controls(values, since, until, flags, text)
+        f = filter_from_controls(values, dates, flags, text)
         if f.village and f.township and not f.village.startswith(f.township):
             f = f.but(village=None)  # a village of another township: the township changed under it
     args = {**f.to_query(), **keep}
@@ -97,8 +105,8 @@ def sync(state: Any, trigger: str | None, search: str | None, values: dict[str, 
     query = f.to_query()
     villages = deskqueries.place_options(state.engine, lang).get(f.township or "", [])
     return (new_search, *(getattr(f, field) for _, field in SELECTS), desk_layout._options(villages),
-            f.since.isoformat() if f.since else None, f.until.isoformat() if f.until else None,
-            [flag for flag in ("overdue", "supervised") if getattr(f, flag)], f.text or "", query,
+            *(_iso(getattr(f, name)) for name in DATE_FIELDS),
+            [flag for flag in desk_layout.FLAGS if getattr(f, flag)], f.text or "", query,
             desk_layout.export_href("csv", query, lang), desk_layout.export_href("xlsx", query, lang))
 
 
@@ -168,16 +176,18 @@ def register(app: Dash, state: Any) -> None:
         if auth.current_principal() is None or shell_path(pathname) != "/desk":
             raise PreventUpdate
         selects = dict(zip((field for _, field in SELECTS), args[:6], strict=True))
-        since, until, flags, text = args[6:10]
-        return sync(state, ctx.triggered_id, search, selects, since, until, flags, text)
+        dates = dict(zip(DATE_FIELDS, args[6:10], strict=True))
+        flags, text = args[10:12]
+        return sync(state, ctx.triggered_id, search, selects, dates, flags, text)
 
     app.callback(
         Output(shell.URL, "search"), *(Output(cid, "value") for cid, _ in SELECTS), Output(L.VILLAGE, "options"),
-        Output(L.DATES, "start_date"), Output(L.DATES, "end_date"), Output(L.FLAGS, "value"),
-        Output(L.TEXT, "value"), Output(L.FILTER, "data"), Output(L.EXPORT_CSV, "href"),
-        Output(L.EXPORT_XLSX, "href"),
-        *(Input(cid, "value") for cid, _ in SELECTS), Input(L.DATES, "start_date"), Input(L.DATES, "end_date"),
-        Input(L.FLAGS, "value"), Input(L.TEXT, "value"), Input(L.RESET, "n_clicks"), State(shell.URL, "search"),
+        *(Output(picker, end) for picker in (L.DATES, L.RESOLVED) for end in ("start_date", "end_date")),
+        Output(L.FLAGS_ID, "value"), Output(L.TEXT, "value"), Output(L.FILTER, "data"),
+        Output(L.EXPORT_CSV, "href"), Output(L.EXPORT_XLSX, "href"),
+        *(Input(cid, "value") for cid, _ in SELECTS),
+        *(Input(picker, end) for picker in (L.DATES, L.RESOLVED) for end in ("start_date", "end_date")),
+        Input(L.FLAGS_ID, "value"), Input(L.TEXT, "value"), Input(L.RESET, "n_clicks"), State(shell.URL, "search"),
         State(shell.URL, "pathname"), prevent_initial_call=True)(on_sync)
 
     def on_rows(request: dict[str, Any] | None, query: dict[str, str] | None,

@@ -71,7 +71,8 @@ CALLBACKS: dict[str, str] = {
     # The desk's case explorer (callbacks/desk.py).
     "..url.search...desk-f-township.value...desk-f-village.value...desk-f-category.value...desk-f-source.value"
     "...desk-f-state.value...desk-f-department.value...desk-f-village.options...desk-f-dates.start_date"
-    "...desk-f-dates.end_date...desk-f-flags.value...desk-f-text.value...desk-filter.data"
+    "...desk-f-dates.end_date...desk-f-resolved.start_date...desk-f-resolved.end_date...desk-f-flags.value"
+    "...desk-f-text.value...desk-filter.data"
     "...desk-export-csv.href...desk-export-xlsx.href..": "officer",
     "..desk-grid.getRowsResponse...desk-shown-page.data..": "officer",
     "..desk-count.children...desk-map-cases.data...desk-shown-map.data..": "officer",

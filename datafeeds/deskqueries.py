@@ -44,6 +44,10 @@ TEXT_INDEX_MIN = 3
 _CASES_TEXT = table("cases_text", column("rowid"))
 
 
+DATES = ("since", "until", "resolved_since", "resolved_until")
+FLAGS = ("overdue", "supervised", "cards", "major")
+
+
 class FilterError(ValueError):
     """A filter value the desk cannot use (a bad date, an unknown sort); the message names it."""
 
@@ -61,7 +65,11 @@ class CaseFilter:
     since: date | None = None  # registered on or after this local day
     until: date | None = None  # registered on or before this local day
     overdue: bool = False
-    supervised: bool = False
+    supervised: bool = False  # under any 督办
+    cards: bool = False  # under a yellow or red card (the wall's 黄牌 / 红牌)
+    major: bool = False  # a major (重大) or group (群体性) incident, as the wall counts them
+    resolved_since: date | None = None  # resolved on or after this local day
+    resolved_until: date | None = None  # resolved on or before this local day
     text: str | None = None  # in the case number, title or address
 
     @classmethod
@@ -72,12 +80,12 @@ class CaseFilter:
             raw = (query.get(f.name) or "").strip()
             if not raw:
                 continue
-            if f.name in ("since", "until"):
+            if f.name in DATES:
                 try:
                     values[f.name] = date.fromisoformat(raw)
                 except ValueError as exc:
                     raise FilterError(f"{f.name}: {raw!r} is not a date (YYYY-MM-DD)") from exc
-            elif f.name in ("overdue", "supervised"):
+            elif f.name in FLAGS:
                 values[f.name] = raw.lower() in ("1", "true", "yes", "on")
             else:
                 values[f.name] = raw[:TEXT_MAX]
@@ -125,8 +133,16 @@ def conditions(f: CaseFilter, now: datetime, tz: ZoneInfo = SHANGHAI,
         out.append(Case.registered_at < datetime.combine(f.until + timedelta(days=1), time(), tz))
     if f.overdue:
         out.append(and_(Case.is_open.is_(True), Case.resolve_due.is_not(None), Case.resolve_due <= now))
-    if f.supervised:
+    if f.supervised or f.cards:
         out.append(Case.supervision != "none")  # spelled as the partial index's condition, so it is used
+    if f.cards:
+        out.append(Case.supervision.in_(("yellow", "red")))
+    if f.major:  # wallstate.LiveCase.is_major
+        out.append(or_(Case.grade.in_(("01", "02")), Case.scale.in_(("02", "03")), Case.is_group.is_(True)))
+    if f.resolved_since:
+        out.append(Case.resolved_at >= datetime.combine(f.resolved_since, time(), tz))
+    if f.resolved_until:
+        out.append(Case.resolved_at < datetime.combine(f.resolved_until + timedelta(days=1), time(), tz))
     if f.text:
         needle = f.text.strip()
         out.append(or_(Case.case_no.contains(needle, autoescape=True), Case.title.contains(needle, autoescape=True),

@@ -7,7 +7,7 @@ draws the newest matching cases. Rows reach the grid masked (`row`); the case pa
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, cast
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
@@ -29,7 +29,9 @@ SOURCE = "desk-f-source"
 STATE = "desk-f-state"
 DEPARTMENT = "desk-f-department"
 DATES = "desk-f-dates"
-FLAGS = "desk-f-flags"
+RESOLVED = "desk-f-resolved"
+FLAGS_ID = "desk-f-flags"
+FLAGS = ("overdue", "supervised", "cards", "major")  # the check boxes: CaseFilter's yes/no fields
 TEXT = "desk-f-text"
 RESET = "desk-f-reset"
 FILTER = "desk-filter"  # the applied filter, as URL query arguments
@@ -76,7 +78,7 @@ def layout(f: CaseFilter, choices: dict[str, Any], lang: str, full_export: bool 
     """Return the desk for a filter. `choices`: townships, villages (of the chosen township), categories,
     departments as (code, name) lists. `full_export`: offer the export with personal data (leaders)."""
     query = f.to_query()
-    flags = [flag for flag in ("overdue", "supervised") if getattr(f, flag)]
+    flags = [flag for flag in FLAGS if getattr(f, flag)]
     return html.Div(id=ROOT, className="zs-desk zs-explorer", children=[
         dcc.Store(id=FILTER, data=query),
         dcc.Store(id=DIRTY, data=0),
@@ -100,18 +102,10 @@ def layout(f: CaseFilter, choices: dict[str, Any], lang: str, full_export: bool 
             _select(STATE, "desk.f.state", [{"label": say("desk.state.open", lang), "value": "open"}] + [
                 {"label": say(f"desk.state.{s}", lang), "value": s} for s in STATES], f.state, lang),
             _select(DEPARTMENT, "desk.f.department", _options(choices["departments"]), f.department, lang),
-            html.Label(className="zs-field zs-field-dates", children=[
-                html.Span(say("desk.f.dates", lang)),
-                dcc.DatePickerRange(id=DATES, start_date=f.since.isoformat() if f.since else None,
-                                    end_date=f.until.isoformat() if f.until else None, display_format="YYYY-MM-DD",
-                                    first_day_of_week=1, clearable=True, minimum_nights=0,
-                                    month_format="YYYY年M月" if lang == "zh-CN" else "MMMM YYYY",
-                                    start_date_placeholder_text=say("desk.f.since", lang),
-                                    end_date_placeholder_text=say("desk.f.until", lang)),
-            ]),
-            dcc.Checklist(id=FLAGS, className="zs-field zs-flags", value=flags, inline=True, options=[
-                {"label": say("desk.f.overdue", lang), "value": "overdue"},
-                {"label": say("desk.f.supervised", lang), "value": "supervised"}]),
+            _dates(DATES, "desk.f.dates", f.since, f.until, lang),
+            _dates(RESOLVED, "desk.f.resolved", f.resolved_since, f.resolved_until, lang),
+            dcc.Checklist(id=FLAGS_ID, className="zs-field zs-flags", value=flags, inline=True, options=[
+                {"label": say(f"desk.f.{flag}", lang), "value": flag} for flag in FLAGS]),
             html.Label(className="zs-field zs-field-text", children=[
                 html.Span(say("desk.f.text", lang)),
                 dcc.Input(id=TEXT, type="search", value=f.text or "", debounce=True, maxLength=100,
@@ -136,6 +130,18 @@ def layout(f: CaseFilter, choices: dict[str, Any], lang: str, full_export: bool 
                 desk_map(choices["boundaries"], choices["tiles"]),
             ]),
         ]),
+    ])
+
+
+def _dates(id_: str, label_key: str, since: date | None, until: date | None, lang: str) -> html.Label:
+    return html.Label(className="zs-field zs-field-dates", children=[
+        html.Span(say(label_key, lang)),
+        dcc.DatePickerRange(id=id_, start_date=since.isoformat() if since else None,
+                            end_date=until.isoformat() if until else None, display_format="YYYY-MM-DD",
+                            first_day_of_week=1, clearable=True, minimum_nights=0,
+                            month_format="YYYY年M月" if lang == "zh-CN" else "MMMM YYYY",
+                            start_date_placeholder_text=say("desk.f.since", lang),
+                            end_date_placeholder_text=say("desk.f.until", lang)),
     ])
 
 

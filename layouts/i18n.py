@@ -386,20 +386,15 @@ COMMANDS: dict[str, dict[str, str]] = {
     # opens at the desk; where the desk has no filter for a figure's exact 口径, the nearest list, said plainly.
     "drill.today_registered": {"zh-CN": "查看今日受理的案件", "en": "Show the cases registered today"},
     "drill.open": {"zh-CN": "查看全部在办案件", "en": "Show all open cases"},
-    "drill.today_resolved": {"zh-CN": "查看已办结待核验的案件（工作台暂无按办结日期的筛选，不限今日办结）",
-                             "en": "Show the cases resolved and awaiting check (the desk cannot filter by the day "
-                                   "of resolution: not only today's)"},
+    "drill.today_resolved": {"zh-CN": "查看今日办结的案件", "en": "Show the cases resolved today"},
     "drill.month_resolution_rate": {"zh-CN": "查看本月受理的案件（办结率的分母）",
                                     "en": "Show the cases registered this month (the rate's denominator)"},
-    "drill.success_rate": {"zh-CN": "查看已办结待核验的案件（工作台暂无按化解结果的筛选）",
-                           "en": "Show the cases resolved and awaiting check (the desk cannot filter by outcome)"},
+    "drill.success_rate": {"zh-CN": "查看本月办结的案件（化解率的分母）",
+                           "en": "Show the cases resolved this month (the rate's denominator)"},
     "drill.overdue": {"zh-CN": "查看超期在办的案件", "en": "Show the open cases past their deadline"},
-    "drill.supervised": {"zh-CN": "查看督办中的在办案件（工作台暂无黄牌、红牌的单独筛选，含普通督办）",
-                         "en": "Show the open cases under supervision (the desk has no filter for yellow or red "
-                               "cards alone: ordinary supervision included)"},
-    "drill.major": {"zh-CN": "查看全部在办案件（工作台暂无重大事件筛选；重大、群体性事件可在预警栏逐件打开）",
-                    "en": "Show all open cases (the desk has no filter for major incidents; open each one from "
-                          "the warning list)"},
+    "drill.supervised": {"zh-CN": "查看黄牌、红牌督办中的在办案件",
+                         "en": "Show the open cases under a yellow or red card"},
+    "drill.major": {"zh-CN": "查看处置中的重大、群体性事件", "en": "Show the major and group incidents being handled"},
     "drill.satisfaction_rate": {"zh-CN": "查看已回访待结案的案件（工作台暂无按回访日期的筛选）",
                                 "en": "Show the cases visited and not yet closed (the desk cannot filter by the "
                                       "day of the visit)"},
@@ -425,6 +420,9 @@ COMMANDS: dict[str, dict[str, str]] = {
     "desk.f.until": {"zh-CN": "止", "en": "to"},
     "desk.f.overdue": {"zh-CN": "仅超期", "en": "Overdue only"},
     "desk.f.supervised": {"zh-CN": "仅督办", "en": "Supervised only"},
+    "desk.f.cards": {"zh-CN": "仅黄牌红牌", "en": "Yellow or red card"},
+    "desk.f.major": {"zh-CN": "仅重大/群体性", "en": "Major or group only"},
+    "desk.f.resolved": {"zh-CN": "办结日期", "en": "Resolved"},
     "desk.f.text": {"zh-CN": "搜索", "en": "Search"},
     "desk.f.text_hint": {"zh-CN": "案件编号、标题或地址，回车查询", "en": "case number, title or address; Enter"},
     "desk.f.reset": {"zh-CN": "清除条件", "en": "Clear"},

@@ -71,16 +71,17 @@ def test_the_desk_copy_opens_the_desk_from_every_figure(stack, browser: Browser,
     assert links == {
         "wall-c-today_registered-link": f"/desk?since={day}&until={day}",
         "wall-c-open-link": "/desk?state=open",
-        "wall-c-today_resolved-link": "/desk?state=resolved",
+        "wall-c-today_resolved-link": f"/desk?resolved_since={day}&resolved_until={day}",
         "wall-c-month_resolution_rate-link": f"/desk?since={day[:8]}01&until={day}",
-        "wall-c-success_rate-link": "/desk?state=resolved",
+        "wall-c-success_rate-link": f"/desk?resolved_since={day[:8]}01&resolved_until={day}",
         "wall-c-overdue-link": "/desk?state=open&overdue=1",
-        "wall-c-supervised-link": "/desk?supervised=1&state=open",
-        "wall-c-major-link": "/desk?state=open",
+        "wall-c-supervised-link": "/desk?cards=1&state=open",
+        "wall-c-major-link": "/desk?major=1&state=open",
         "wall-c-satisfaction_rate-link": "/desk?state=visited",
     }
     # Where no filter holds the figure's 口径 exactly, the link says which list it opens instead.
-    expect(page.locator("#wall-c-today_resolved-link")).to_have_attribute("title", re.compile("暂无按办结日期"))
+    expect(page.locator("#wall-c-today_resolved-link")).to_have_attribute("title", "查看今日办结的案件")
+    expect(page.locator("#wall-c-satisfaction_rate-link")).to_have_attribute("title", re.compile("暂无按回访日期"))
     assert page.evaluate("() => getComputedStyle(document.body).cursor") == "auto"
     assert page.evaluate("() => getComputedStyle(document.querySelector('#wall-c-open-link')).cursor") == "pointer"
     # Rows: the category and source mixes, the warning list.

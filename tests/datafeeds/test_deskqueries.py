@@ -38,7 +38,10 @@ def _seed(county: Any) -> list[dict[str, Any]]:
             "title": "宅基地纠纷" if n % 5 == 0 else "邻里噪音",
             "address": f"{town.name}{village.name}{n}号", "lat": village.lat, "lon": village.lon,
             "department": departments[n % 3] if n % 4 else None,
-            "overdue": n % 4 == 1, "supervised": n % 7 == 0,
+            "overdue": n % 4 == 1, "supervised": n % 7 == 0, "card": n % 14 == 0,
+            "major": n % 9 == 0,
+            # resolved a day after registration (only assigned cases can be): n % 4 == 2 has a department
+            "resolved": n % 8 == 2,
         })
     return cases
 
@@ -57,7 +60,7 @@ def _messages(cases: list[dict[str, Any]]) -> list[RawMessage]:
         add("case.registered", c["at"], {
             "case_no": c["case_no"], "title": c["title"], "category": c["category"], "source_channel": c["source"],
             "township": c["township"], "village": c["village"], "address": c["address"], "lat": c["lat"],
-            "lon": c["lon"]})
+            "lon": c["lon"], **({"scale": "02"} if c["major"] else {})})
     for c in cases:
         if c["department"]:
             due = NOW - timedelta(hours=1) if c["overdue"] else NOW + timedelta(days=10)
@@ -65,7 +68,12 @@ def _messages(cases: list[dict[str, Any]]) -> list[RawMessage]:
                 "case_no": c["case_no"], "department": c["department"], "resolve_due": due.isoformat(),
                 "sign_due": (c["at"] + timedelta(days=1)).isoformat()})
         if c["supervised"]:
-            add("case.supervised", c["at"] + timedelta(minutes=10), {"case_no": c["case_no"], "level": "normal"})
+            add("case.supervised", c["at"] + timedelta(minutes=10),
+                {"case_no": c["case_no"], "level": "yellow" if c["card"] else "normal"})
+        if c["resolved"]:
+            dept, at = c["department"], c["at"] + timedelta(days=1)
+            add("case.signed", at - timedelta(hours=1), {"case_no": c["case_no"], "department": dept})
+            add("case.resolved", at, {"case_no": c["case_no"], "department": dept, "outcome": "success"})
     return [RawMessage("t:feed:cases", json.dumps(m, ensure_ascii=False).encode()) for m in out]
 
 
@@ -98,9 +106,14 @@ def test_each_filter_finds_what_it_should(engine: Engine, seeded: list[dict[str,
         CaseFilter(source="grid"): [c for c in seeded if c["source"] == "grid"],
         CaseFilter(department=dept): [c for c in seeded if c["department"] == dept],
         CaseFilter(state="registered"): [c for c in seeded if not c["department"]],
-        CaseFilter(state="open"): seeded,
+        CaseFilter(state="open"): [c for c in seeded if not c["resolved"]],
+        CaseFilter(state="resolved"): [c for c in seeded if c["resolved"]],
+        CaseFilter(cards=True): [c for c in seeded if c["card"]],
+        CaseFilter(major=True, state="open"): [c for c in seeded if c["major"] and not c["resolved"]],
+        CaseFilter(resolved_since=since, resolved_until=until): [
+            c for c in seeded if c["resolved"] and since <= _local_day(c["at"] + timedelta(days=1)) <= until],
         CaseFilter(since=since, until=until): [c for c in seeded if since <= _local_day(c["at"]) <= until],
-        CaseFilter(overdue=True): [c for c in seeded if c["overdue"] and c["department"]],
+        CaseFilter(overdue=True): [c for c in seeded if c["overdue"] and c["department"] and not c["resolved"]],
         CaseFilter(supervised=True): [c for c in seeded if c["supervised"]],
         CaseFilter(text="宅基地"): [c for c in seeded if "宅基地" in c["title"]],
         CaseFilter(text="D-01"): [c for c in seeded if c["case_no"].startswith("D-01")],
