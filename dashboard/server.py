@@ -6,9 +6,14 @@ import contextlib
 import logging
 import socket
 import threading
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 
 class NoDelayHandler(WSGIRequestHandler):
@@ -47,10 +52,34 @@ def close_connections(server: BaseWSGIServer) -> None:
             conn.shutdown(socket.SHUT_RDWR)
 
 
+def closing(app: WSGIApplication) -> WSGIApplication:
+    """Wrap an app so its answer is closed however the sending ends.
+
+    Werkzeug's server closes an answer after draining the request socket, and a client that went away makes
+    that drain raise first: a static file being sent when a browser moved on stayed open until the garbage
+    collector found it. Here the answer is closed when its sending stops, finished or not.
+    """
+
+    def wrapped(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        answer = app(environ, start_response)
+
+        def send() -> Iterator[bytes]:
+            try:
+                yield from answer
+            finally:
+                close = getattr(answer, "close", None)
+                if close is not None:
+                    close()
+
+        return send()
+
+    return wrapped
+
+
 def build_server(app: Flask, host: str, port: int) -> BaseWSGIServer:
     """Return a threaded WSGI server for the app (port 0 picks a free one)."""
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    return make_server(host, port, app, threaded=True, request_handler=NoDelayHandler)
+    return make_server(host, port, closing(app), threaded=True, request_handler=NoDelayHandler)
 
 
 class ServerThread(threading.Thread):

@@ -83,7 +83,17 @@ def sign_in_page(browser: Any, base: str, name: str, password: str, next_path: s
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
     expect(page).to_have_url(f"{base}{next_path}")
+    settle(page)
     return page
+
+
+def settle(page: Any) -> None:
+    """Wait until a page has loaded what it asks for (its code, styles, first callbacks).
+
+    A test that navigates on while the page still loads makes the browser drop those requests, and the test
+    server then reports the files it was sending as unclosed (a ResourceWarning, an error in this suite).
+    """
+    page.wait_for_load_state("networkidle")
 
 
 def csrf_of(client: Any) -> str:

@@ -96,7 +96,8 @@ def test_an_officer_watching_the_wall_is_cut_off_when_disabled(stack, browser: B
     page.wait_for_function(LIVE, timeout=15_000)
     accounts.disable_user(engine, "wang.fang")
     ring_web(stack.settings)
-    expect(page.locator("#wall-revoked")).to_be_visible(timeout=5_000)
+    # At once by the doorbell; the sweep's period (10 s) bounds it if the ring were lost.
+    expect(page.locator("#wall-revoked")).to_be_visible(timeout=15_000)
     assert errors == []
 
 

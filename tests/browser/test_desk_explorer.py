@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, Page, expect
 from dashboard import accounts
 from datafeeds.publisher import Publisher
 
-from wallaccess import sign_in_page
+from wallaccess import settle, sign_in_page
 
 pytestmark = pytest.mark.browser
 
@@ -53,6 +53,7 @@ def _officer(stack: Any, browser: Browser, errors: list[str]) -> Page:
     expect(page.locator("#zs-desk-wall-link")).to_have_attribute("href", "/wall?desk=1")
     page.locator("#zs-desk-link").click()
     expect(page).to_have_url(f"{stack.url}/desk")
+    settle(page)
     return page
 
 
@@ -64,6 +65,9 @@ def _expect_cases(page: Page, wanted: list[str]) -> None:
     expect(page.locator("#desk-count")).to_have_text(f"共 {len(wanted)} 件", timeout=10_000)
     expect(page.locator("#desk-grid .ag-center-cols-container [col-id=case_no]")).to_have_count(len(wanted),
                                                                                                 timeout=10_000)
+    cells = page.locator("#desk-grid .ag-center-cols-container [col-id=case_no]")
+    for case_no in wanted:  # the rows are there; wait for their cells to be drawn
+        expect(cells.filter(has_text=case_no)).to_have_count(1)
     assert _grid_cases(page) == sorted(wanted)
 
 
