@@ -6,6 +6,7 @@ import contextlib
 import logging
 import socket
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
@@ -94,8 +95,15 @@ class ServerThread(threading.Thread):
         """Serve until shut down."""
         self.server.serve_forever(poll_interval=0.1)
 
-    def stop(self) -> None:
-        """Stop serving, drop every open connection and close the socket, as a stopped process would."""
+    def stop(self, drain: float = 5.0) -> None:
+        """Stop serving, drop every open connection and close the socket, as a stopped process would.
+
+        Then wait (up to `drain` seconds) for the requests still being answered to end, so whoever stops the
+        app next (disposing its database engine) does not pull the store out from under them.
+        """
         self.server.shutdown()
         close_connections(self.server)
         self.server.server_close()
+        deadline = time.monotonic() + drain
+        while _open_connections(self.server) and time.monotonic() < deadline:
+            time.sleep(0.02)
