@@ -183,6 +183,7 @@ def grid(lang: str) -> dag.AgGrid:
                 **({"cellRenderer": "DueBadge"} if c == "due" else {}),
                 **({"flex": 2, "minWidth": 220} if c == "title" else
                    {"flex": 1, "minWidth": 150} if c in ("registered_at", "resolve_due") else
+                   {"flex": 1, "minWidth": 200} if c == "case_no" else
                    {"flex": 1, "minWidth": 110})}
                for c in COLUMNS]
     return dag.AgGrid(
