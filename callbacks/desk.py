@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlencode
 from dash import ClientsideFunction, Dash, Input, Output, State, ctx
 from dash.exceptions import PreventUpdate
 
-from dashboard import auth, exports
+from dashboard import access, auth, exports
 from datafeeds import categories, deskqueries, queries
 from datafeeds.clock import utcnow
 from datafeeds.deskqueries import CaseFilter, FilterError
@@ -104,7 +104,7 @@ def sync(state: Any, trigger: str | None, search: str | None, values: dict[str, 
     new_search = f"?{urlencode(args)}" if args else ""
     query = f.to_query()
     villages = deskqueries.place_options(state.engine, lang).get(f.township or "", [])
-    return (new_search, *(getattr(f, field) for _, field in SELECTS), desk_layout._options(villages),
+    return (new_search, *(getattr(f, field) for _, field in SELECTS), desk_layout.options(villages),
             *(_iso(getattr(f, name)) for name in DATE_FIELDS),
             [flag for flag in desk_layout.FLAGS if getattr(f, flag)], f.text or "", query,
             desk_layout.export_href("csv", query, lang), desk_layout.export_href("xlsx", query, lang))
@@ -173,7 +173,7 @@ def register(app: Dash, state: Any) -> None:
 
     def on_sync(*args: Any) -> tuple[Any, ...]:
         search, pathname = args[-2:]
-        if auth.current_principal() is None or shell_path(pathname) != "/desk":
+        if auth.current_principal() is None or access.normalise(pathname) != "/desk":
             raise PreventUpdate
         selects = dict(zip((field for _, field in SELECTS), args[:6], strict=True))
         dates = dict(zip(DATE_FIELDS, args[6:10], strict=True))
@@ -224,9 +224,3 @@ def register(app: Dash, state: Any) -> None:
     app.clientside_callback(  # type: ignore[no-untyped-call]  # Dash leaves it untyped
         ClientsideFunction("zhongshu_desk", "purge"), Output(L.PURGED, "data"), Input(L.FILTER, "data"),
         Input(L.DIRTY, "data"), State(L.GRID, "id"), prevent_initial_call=True)
-
-
-def shell_path(pathname: str | None) -> str:
-    from dashboard import access
-
-    return access.normalise(pathname)

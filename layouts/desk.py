@@ -64,7 +64,8 @@ COLUMNS = ("case_no", "registered_at", "title", "category", "township", "village
            "resolve_due", "due", "supervision", "source")
 
 
-def _options(pairs: list[tuple[str, str]]) -> list[dict[str, str]]:
+def options(pairs: list[tuple[str, str]]) -> list[dict[str, str]]:
+    """Return (code, name) pairs as a dropdown's choices."""
     return [{"label": label, "value": code} for code, label in pairs]
 
 
@@ -94,14 +95,14 @@ def layout(f: CaseFilter, choices: dict[str, Any], lang: str, full_export: bool 
             ]),
         ]),
         html.Div(className="zs-desk-filters", role="search", children=[
-            _select(TOWNSHIP, "desk.f.township", _options(choices["townships"]), f.township, lang),
-            _select(VILLAGE, "desk.f.village", _options(choices["villages"]), f.village, lang),
+            _select(TOWNSHIP, "desk.f.township", options(choices["townships"]), f.township, lang),
+            _select(VILLAGE, "desk.f.village", options(choices["villages"]), f.village, lang),
             _select(CATEGORY, "desk.f.category", category_options(choices["categories"]), f.category, lang),
             _select(SOURCE, "desk.f.source", [{"label": t(f"source.{s}", lang), "value": s} for s in SOURCES],
                     f.source, lang),
             _select(STATE, "desk.f.state", [{"label": say("desk.state.open", lang), "value": "open"}] + [
                 {"label": say(f"desk.state.{s}", lang), "value": s} for s in STATES], f.state, lang),
-            _select(DEPARTMENT, "desk.f.department", _options(choices["departments"]), f.department, lang),
+            _select(DEPARTMENT, "desk.f.department", options(choices["departments"]), f.department, lang),
             _dates(DATES, "desk.f.dates", f.since, f.until, lang),
             _dates(RESOLVED, "desk.f.resolved", f.resolved_since, f.resolved_until, lang),
             dcc.Checklist(id=FLAGS_ID, className="zs-field zs-flags", value=flags, inline=True, options=[
