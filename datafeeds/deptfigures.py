@@ -122,24 +122,34 @@ def period(days: int, now: datetime, tz: ZoneInfo = SHANGHAI) -> Period:
     if days not in PERIODS:
         raise ValueError(f"days: {days} is not one of {PERIODS}")
     today = now.astimezone(tz).date()
-    first = today - timedelta(days=days - 1)
+    return between(today - timedelta(days=days - 1), today, now, tz)
+
+
+def between(first: date, last: date, end: datetime, tz: ZoneInfo = SHANGHAI) -> Period:
+    """Return the period of the local days first…last, cut short at `end` (now, for a period that runs to now),
+    in days up to a week and in Monday-based weeks beyond (the briefing's periods)."""
+    days = (last - first).days + 1
     step: Literal["day", "week"] = "day" if days <= 7 else "week"
     starts = [first]
     while True:
         nxt = starts[-1] + timedelta(days=1) if step == "day" else starts[-1] + timedelta(
             days=7 - starts[-1].weekday())
-        if nxt > today:
+        if nxt > last:
             break
         starts.append(nxt)
-    edges = [datetime.combine(d, time(), tz).astimezone(now.tzinfo) for d in starts] + [now]
-    return Period(days, edges[0], now, step, tuple(starts), tuple(edges))
+    edges = [datetime.combine(d, time(), tz).astimezone(end.tzinfo) for d in starts] + [end]
+    return Period(days, edges[0], end, step, tuple(starts), tuple(edges))
 
 
 def figures(engine: Engine, by: Grouping, days: int, now: datetime, tz: ZoneInfo = SHANGHAI) -> Figures:
     """Return the figures of every department (or township) with anything in the period or open now."""
+    return figures_over(engine, by, period(days, now, tz), now)
+
+
+def figures_over(engine: Engine, by: Grouping, p: Period, now: datetime) -> Figures:
+    """Return the figures of every department (or township) with anything in a period or open now."""
     if by not in GROUPINGS:
         raise ValueError(f"by: {by!r} is not one of {GROUPINGS}")
-    p = period(days, now, tz)
     n_buckets = len(p.edges) - 1
     counts: dict[str, tuple[int, int]] = {}
     series: dict[str, list[tuple[int, int]]] = {}
