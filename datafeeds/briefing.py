@@ -33,12 +33,13 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from datafeeds import categories, deptfigures
+from datafeeds import categories, deptfigures, snapshots
 from datafeeds.clock import SHANGHAI
 from datafeeds.deptfigures import Group
 from datafeeds.masking import mask_text
 from datafeeds.models import Assignment, Case, DailyStat, Place
 from datafeeds.rows import live_from_row
+from datafeeds.snapshots import Snapshot
 from datafeeds.wallstate import pin
 
 PeriodKind = Literal["today", "week", "month", "last_week", "last_month", "custom"]
@@ -218,7 +219,7 @@ class Briefing:
     red_cards: tuple[CaseLine, ...]  # open now under 红牌督办, oldest first
     map_cases: tuple[Mapping[str, Any], ...]  # the period's cases for the hot-spot map (foliummap's case shape)
     map_truncated: bool = False  # more than MAP_MAX cases: the map shows the newest MAP_MAX
-    snapshots: tuple[Any, ...] = ()  # frozen walls taken in the period (datafeeds.snapshots), newest first
+    snapshots: tuple[Snapshot, ...] = ()  # frozen walls taken in the period, newest first
 
 
 def _midnight(day: date, tz: ZoneInfo) -> datetime:
@@ -495,10 +496,9 @@ def _dept_overdue(conn: Connection, span: Span, now: datetime) -> dict[str, int]
     return {str(code): int(n) for code, n in rows}
 
 
-def _snapshots(engine: Engine, span: Span) -> tuple[Any, ...]:
-    from datafeeds import snapshots  # the frozen walls are their own module
-
-    return tuple(snapshots.between(engine, span.start, span.end))
+def _snapshots(engine: Engine, span: Span) -> tuple[Snapshot, ...]:
+    # A briefing cites the frozen walls (time, who, note, figures); their pins stay on their own page.
+    return tuple(snapshots.between(engine, span.start, span.end, with_pins=False))
 
 
 def build(engine: Engine, p: Period, *, generated_at: datetime | None = None) -> Briefing:
