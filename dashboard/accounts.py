@@ -60,7 +60,7 @@ ACTIONS = frozenset({
     "auth.ok", "auth.fail", "auth.locked", "auth.signout",
     "user.add", "user.disable", "user.enable", "user.passwd",
     "token.create", "token.revoke", "token.use",
-    "case.view", "case.unmask", "export",
+    "case.view", "case.unmask", "export", "freeze",
     "audit.prune",
 })
 # Keys an audit row's detail may never carry: the log is read by more people than may know these.

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, abort, request
 
 from dashboard import accounts, auth, foliummap
 from dashboard.state import get_state
-from datafeeds import deskqueries, queries
+from datafeeds import deskqueries, queries, snapshots
 from datafeeds.clock import utcnow
 from datafeeds.deskqueries import CaseFilter, FilterError
 from layouts import desk as desk_layout
@@ -173,3 +173,29 @@ def cases_xlsx() -> Response:
     book.save(out)
     _audited("xlsx", f, len(rows), reason)
     return _attachment(out.getvalue(), "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+# A frozen wall's map is framed by its snapshot's page: its own CSP lets its inline Leaflet run (nothing else
+# loads) and lets only our own pages frame it.
+SNAPSHOT_MAP_CSP = f"{foliummap.FILE_CSP}; frame-ancestors 'self'"
+
+
+@blueprint.get("/export/snapshot/<int:snapshot_id>/map.html")
+def snapshot_map(snapshot_id: int) -> Response:
+    """Return a frozen wall's pins (masked when frozen) on the offline map, for its snapshot's page.
+
+    Not audited: it is the masked picture the wall showed, seen inside the desk; freezing it was audited.
+    """
+    state = get_state()
+    snap = snapshots.get(state.engine, snapshot_id)
+    if snap is None:
+        abort(404)
+    lang = auth.lang()
+    labels = {**catalogue(lang), "generated": say("snap.map_taken", lang)}
+    fmap = foliummap.case_map(snap.pins, state.boundaries(), queries.names(state.engine, lang),
+                              title=f"{state.settings.county_name} · {say('snap.map_title', lang, id=snap.id)}",
+                              generated_at=snap.taken_at.astimezone(state.tz), labels=labels)
+    response = Response(foliummap.render(fmap), mimetype="text/html")
+    response.headers["Content-Security-Policy"] = SNAPSHOT_MAP_CSP
+    response.headers["Cache-Control"] = "no-store"
+    return response

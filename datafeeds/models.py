@@ -391,3 +391,21 @@ class WebSession(Base):
     __table_args__ = (
         CheckConstraint("(user_id IS NULL) <> (token_id IS NULL)", name="ck_web_sessions_owner"),
     )
+
+
+class WallSnapshot(Base):
+    """The wall frozen at one moment (冻结大屏): its headline figures, map pins and panels as it showed them,
+    masked, kept whole so a briefing can cite what the hall saw however the cases moved on."""
+
+    __tablename__ = "wall_snapshots"
+
+    # BIGINT on PostgreSQL, INTEGER PRIMARY KEY on SQLite (see AuditEntry).
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                    autoincrement=True)
+    taken_at: Mapped[datetime] = mapped_column(index=True)
+    taken_by: Mapped[str] = mapped_column(String(80))
+    note: Mapped[str] = mapped_column(Text, default="")
+    seq: Mapped[int] = mapped_column(BigInteger)  # the store's global seq the snapshot was read at
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON)
+    pins: Mapped[list[Any]] = mapped_column(JSON)
+    panels: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -18,6 +18,7 @@ from dash import dcc, html
 
 from datafeeds.deskqueries import COUNT_CAP, CaseFilter
 from datafeeds.masking import mask_text
+from layouts import snapshots
 from layouts.case import REASON_MIN
 from layouts.i18n import say, t
 
@@ -93,6 +94,7 @@ def layout(f: CaseFilter, choices: dict[str, Any], lang: str, full_export: bool 
                 html.A(say("desk.wall_link", lang), href=_href("/wall", {"desk": "1"}, lang)),
                 html.A(t("page.home", lang), href=_href("/", {}, lang)),
             ]),
+            snapshots.freeze_bar(lang),
         ]),
         html.Div(className="zs-desk-filters", role="search", children=[
             _select(TOWNSHIP, "desk.f.township", options(choices["townships"]), f.township, lang),
