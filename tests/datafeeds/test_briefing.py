@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine, func, select
 
+from datafeeds import snapshots
 from datafeeds.apply import Applier, RawMessage
 from datafeeds.briefing import (
     CASE_LIST_MAX,
@@ -346,3 +347,11 @@ def test_a_past_period_keeps_its_figures(engine: Engine, seeded: list[Seeded]) -
         want["open_at_end"], want["overdue"], want["registered"])
     assert not p.to_now and [t.start.date() for t in b.trend] == [date(2026, 11, 16) + timedelta(days=i)
                                                                    for i in range(4)]
+
+
+def test_a_briefing_cites_the_walls_frozen_in_its_period(engine: Engine, seeded: list[Seeded]) -> None:
+    inside = snapshots.freeze(engine, _t("2026-11-24T09:30:00+08:00"), "值班员甲", "周例会前")
+    snapshots.freeze(engine, _t("2026-11-20T09:30:00+08:00"), "值班员乙")  # the week before
+    b = build(engine, period("week", NOW, TZ))
+    assert [(s.id, s.taken_by, s.note) for s in b.snapshots] == [(inside, "值班员甲", "周例会前")]
+    assert b.snapshots[0].taken_at == _t("2026-11-24T09:30:00+08:00")
