@@ -11,11 +11,12 @@ $(BIN)/python:
 
 demo: $(BIN)/python
 	$(BIN)/pip install -q .
+	bash scripts/ensure-system.sh --runtime
 	$(BIN)/zhongshu demo
 
 test: $(BIN)/python
 	$(BIN)/pip install -q -e '.[test]'
-	bash scripts/ensure-chromium.sh
+	bash scripts/ensure-system.sh
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest

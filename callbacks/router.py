@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, unquote
 from dash import ClientsideFunction, Dash, Input, Output, State
 from flask_wtf.csrf import generate_csrf
 
-from callbacks import audit, case, departments, desk, wall
+from callbacks import audit, briefing, case, departments, desk, snapshots, wall
 from dashboard import access, auth
 from dashboard.websessions import Principal
 from layouts import shell
@@ -33,12 +33,18 @@ def render(pathname: str | None, search: str | None, state: Any, principal: Prin
         return wall.page(state, lang, query, principal)
     if path == "/desk":
         return desk.page(state, search, lang, principal)
+    if path == "/briefing":
+        return briefing.page(state, search, lang, principal)
     if path == "/desk/audit":
         return audit.page(lang)
     if path == "/desk/departments":
         return departments.page(state, search, lang)
     if path.startswith("/desk/case/"):
         return case.page(state, principal, unquote(path.removeprefix("/desk/case/")), lang)
+    if path == "/desk/snapshots":
+        return snapshots.list_page(state, lang)
+    if path.startswith("/desk/snapshot/"):
+        return snapshots.detail_page(state, unquote(path.removeprefix("/desk/snapshot/")), lang)
     return shell.not_found(lang)
 
 
@@ -58,3 +64,5 @@ def register(app: Dash, state: Any) -> None:
     desk.register(app, state)
     audit.register(app, state)
     departments.register(app, state)
+    briefing.register(app, state)
+    snapshots.register(app, state)

@@ -39,6 +39,12 @@ ENDPOINTS: dict[str, str] = {
     "exports.open_cases_map": "leader",
     "exports.cases_csv": "officer",
     "exports.cases_xlsx": "officer",
+    # A frozen wall's map (masked), framed by its snapshot's page.
+    "exports.snapshot_map": "officer",
+    # The briefing's exports (HTML, PDF: masked, audited) and its hot-spot map framed by /briefing.
+    "briefingdoc.export_html": "leader",
+    "briefingdoc.export_pdf": "leader",
+    "briefingdoc.hotspot_map": "leader",
     "api.healthz": PUBLIC,
     "metrics.metrics_endpoint": METRICS,
     "auth.signin": PUBLIC,
@@ -49,6 +55,7 @@ ENDPOINTS: dict[str, str] = {
 PAGES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"/desk/audit(/.*)?"), "admin"),
     (re.compile(r"/desk(/.*)?"), "officer"),
+    (re.compile(r"/briefing(/.*)?"), "leader"),
     (re.compile(r"/wall"), "wall"),
     (re.compile(r"/"), "wall"),
 )
@@ -78,6 +85,10 @@ CALLBACKS: dict[str, str] = {
     "..desk-count.children...desk-map-cases.data...desk-shown-map.data..": "officer",
     "desk-dirty.data": "officer",
     "..desk-full-csv.href...desk-full-xlsx.href..": "leader",  # the export in full (checked again, audited)
+    "snap-status.children": "officer",  # the desk's 冻结大屏 button (callbacks/snapshots.py; checked again, audited)
+    # The leaders' briefing (callbacks/briefing.py): the period picker, its URL and the figures.
+    "..briefing-url.search...briefing-period.value...briefing-dates.start_date...briefing-dates.end_date"
+    "...briefing-custom.style...briefing-content.children..": "leader",
 }
 
 

@@ -10,7 +10,7 @@ from flask import Flask
 from flask_socketio import SocketIO
 
 from callbacks import router
-from dashboard import api, auth, exports, metrics, realtime, websessions
+from dashboard import api, auth, briefingdoc, exports, metrics, realtime, websessions
 from dashboard.embedded import resolve_redis_url
 from dashboard.settings import Settings
 from dashboard.state import AppState
@@ -49,6 +49,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     router.register(app, state)
     server.register_blueprint(api.blueprint)
     server.register_blueprint(exports.blueprint)
+    server.register_blueprint(briefingdoc.blueprint)
     web_metrics = metrics.install(server, state)
     auth.install(server, state, app)
 

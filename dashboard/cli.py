@@ -1,5 +1,5 @@
 """The `zhongshu` command: serve, ingest, simulate, publish, demo, the schema and dead-letter tools, users,
-display tokens and the audit log."""
+display tokens, the audit log and the leaders' briefing."""
 
 from __future__ import annotations
 
@@ -113,6 +113,15 @@ def cmd_fill_cases(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_briefing(args: argparse.Namespace) -> int:
+    """Write the leaders' briefing of a period to a PDF or HTML file (for a scheduled job); audited."""
+    from dashboard.briefingdoc import write
+
+    settings = _settings()
+    period = {"period": args.period, "from": args.from_ or "", "to": args.to or ""}
+    return write(settings, period, Path(args.out), args.lang or settings.lang, db_url=args.db_url)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of every subcommand."""
     parser = argparse.ArgumentParser(prog="zhongshu", description="指挥中枢 — county command-center wall")
@@ -146,6 +155,17 @@ def build_parser() -> argparse.ArgumentParser:
     fill.add_argument("--days", type=int, default=730, help="spread their registration over this many past days")
     fill.add_argument("--force", action="store_true", help="write even into a store that holds feed cases")
     fill.set_defaults(func=cmd_fill_cases)
+    brief = sub.add_parser("briefing", help=cmd_briefing.__doc__)
+    brief.add_argument("--period", default="week",
+                       choices=("today", "week", "month", "last-week", "last-month", "custom"),
+                       help="the period (default week); custom needs --from and --to")
+    brief.add_argument("--from", dest="from_", metavar="YYYY-MM-DD", help="a custom period's first day")
+    brief.add_argument("--to", metavar="YYYY-MM-DD", help="a custom period's last day (at most today)")
+    brief.add_argument("--out", required=True, help="the file to write: .pdf (A4) or .html (self-contained)")
+    brief.add_argument("--lang", choices=("zh-CN", "en"), default=None, help="language (default ZHONGSHU_LANG)")
+    brief.add_argument("--db-url", default=None,
+                       help="database URL (default ZHONGSHU_DATABASE_URL, else the data folder's)")
+    brief.set_defaults(func=cmd_briefing)
     deadletter_cli.add_parser(sub)
     accounts_cli.add_parser(sub)
     return parser

@@ -148,6 +148,11 @@ class Case(Base):
         Index("ix_cases_village_category_registered", "village_code", "category", "registered_at"),
         # The desk lists the cases resolved on a day or in a month (the wall's 今日办结 and 化解率 drill into it).
         Index("ix_cases_resolved_at", "resolved_at"),
+        # A briefing counts the cases open at a past moment: those closed since without a resolution (referred,
+        # terminated) are found by the time they closed.
+        Index("ix_cases_closed_at", "closed_at"),
+        # … and those open now that were registered before that moment, from the index alone.
+        Index("ix_cases_open_registered", "is_open", "registered_at"),
     )
 
 
@@ -189,6 +194,13 @@ class Assignment(Base):
     status: Mapped[str] = mapped_column(String(20))
     extension: Mapped[str | None] = mapped_column(String(20))
     assigned_seq: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        # A period's league reads the assignments made or resolved in it, and its 超期 those due in it.
+        Index("ix_assignments_assigned_at", "assigned_at"),
+        Index("ix_assignments_resolved_at", "resolved_at"),
+        Index("ix_assignments_resolve_due", "resolve_due"),
+    )
 
 
 class CasePartyKey(Base):

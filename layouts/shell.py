@@ -33,7 +33,8 @@ def home(title: str, lang: str, who: Any = None, csrf: str | None = None) -> htm
            html.P(html.A(say("page.desk_wall_link", lang), href=f"/wall{suffix or '?'}{'&' if suffix else ''}desk=1",
                          id="zs-desk-wall-link"))]
           if who is not None and who.may("officer") else []),
-        *([html.P(html.A(say("page.export_map", lang), href=f"/export/open-cases-map.html{suffix}",
+        *([html.P(html.A(say("briefing.link", lang), href=f"/briefing{suffix}", id="zs-briefing-link")),
+           html.P(html.A(say("page.export_map", lang), href=f"/export/open-cases-map.html{suffix}",
                          id="zs-export-map"))] if who is not None and who.may("leader") else []),
         *([html.P(html.A(say("page.audit_link", lang), href=f"/desk/audit{suffix}", id="zs-audit-link"))]
           if who is not None and who.may("admin") else []),

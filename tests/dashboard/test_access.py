@@ -51,6 +51,15 @@ ROUTES: dict[str, tuple[str, str, dict[str, int]]] = {
                           {"anonymous": 401, "wall": 403, "officer": 200, "leader": 200, "admin": 200}),
     "exports.cases_xlsx": ("GET", "/export/cases.xlsx?state=open",
                            {"anonymous": 401, "wall": 403, "officer": 200, "leader": 200, "admin": 200}),
+    "exports.snapshot_map": ("GET", "/export/snapshot/1/map.html",  # none frozen: past the guard, not found
+                             {"anonymous": 401, "wall": 403, "officer": 404, "leader": 404, "admin": 404}),
+    "briefingdoc.hotspot_map": ("GET", "/briefing/map.html",
+                                {"anonymous": 401, "wall": 403, "officer": 403, "leader": 200, "admin": 200}),
+    # the exports with an unknown period: past the guard, refused for the period (tests/dashboard/test_briefingdoc.py)
+    "briefingdoc.export_html": ("GET", "/briefing/export.html?period=year",
+                                {"anonymous": 401, "wall": 403, "officer": 403, "leader": 400, "admin": 400}),
+    "briefingdoc.export_pdf": ("GET", "/briefing/export.pdf?period=year",
+                               {"anonymous": 401, "wall": 403, "officer": 403, "leader": 400, "admin": 400}),
     "api.healthz": ("GET", "/healthz", _all(503)),  # public; 503 because no ingest runs in this test
     "metrics.metrics_endpoint": ("GET", "/metrics", _all(200)),  # the test client calls from loopback
     "auth.signin": ("GET", "/signin", {**_all(303), "anonymous": 200}),  # signed in: on to the next page
@@ -64,7 +73,10 @@ PAGES: dict[str, dict[str, int]] = {
     "/desk": {"anonymous": 303, "wall": 403, "officer": 200, "leader": 200, "admin": 200},
     "/desk/case/X-1": {"anonymous": 303, "wall": 403, "officer": 200, "leader": 200, "admin": 200},
     "/desk/departments": {"anonymous": 303, "wall": 403, "officer": 200, "leader": 200, "admin": 200},
+    "/desk/snapshots": {"anonymous": 303, "wall": 403, "officer": 200, "leader": 200, "admin": 200},
+    "/desk/snapshot/1": {"anonymous": 303, "wall": 403, "officer": 200, "leader": 200, "admin": 200},
     "/desk/audit": {"anonymous": 303, "wall": 403, "officer": 403, "leader": 403, "admin": 200},
+    "/briefing": {"anonymous": 303, "wall": 403, "officer": 403, "leader": 200, "admin": 200},
     # other spellings of an admin page meet the admin rule, never a weaker one
     "/desk/audit/export": {"anonymous": 303, "wall": 403, "officer": 403, "leader": 403, "admin": 200},
     "/desk//audit": {"anonymous": 303, "wall": 403, "officer": 403, "leader": 403, "admin": 200},
@@ -92,6 +104,9 @@ CALLBACKS: dict[str, str] = {
     "..desk-count.children...desk-map-cases.data...desk-shown-map.data..": "officer",
     "desk-dirty.data": "officer",
     "..desk-full-csv.href...desk-full-xlsx.href..": "leader",
+    "snap-status.children": "officer",
+    "..briefing-url.search...briefing-period.value...briefing-dates.start_date...briefing-dates.end_date"
+    "...briefing-custom.style...briefing-content.children..": "leader",
 }
 
 

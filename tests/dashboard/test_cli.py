@@ -196,3 +196,41 @@ def test_fill_cases_fills_an_empty_store(tmp_path: Path) -> None:
 
     with closing(sqlite3.connect(tmp_path / "zhongshu.db")) as db:
         assert db.execute("select count(*) from cases").fetchone() == (250,)
+
+
+def test_briefing_writes_a_pdf_and_an_html_file_for_a_scheduled_job(tmp_path: Path) -> None:
+    import getpass
+    import sqlite3
+    from contextlib import closing
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHONGSHU_")}
+    env.update(ZHONGSHU_DATA_DIR=str(tmp_path))
+    # 60 cases registered over the past 5 days: all of them inside a custom period of the last 7 days.
+    assert zhongshu("fill-cases", "--count", "60", "--days", "5", env=env).returncode == 0
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    first = today - timedelta(days=6)
+    period = ["--period", "custom", "--from", first.isoformat(), "--to", today.isoformat()]
+    for suffix, magic in ((".pdf", b"%PDF-"), (".html", b"<!DOCTYPE html>")):
+        out = tmp_path / f"weekly{suffix}"
+        done = zhongshu("briefing", *period, "--out", str(out), env=env)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == str(out.resolve())
+        assert out.read_bytes().startswith(magic)
+    text = "".join(subprocess.run(["pdftotext", str(tmp_path / "weekly.pdf"), "-"], check=True, capture_output=True,
+                                  text=True).stdout.split())
+    assert "示范县综治中心工作简报" in text and "受理量60件" in text
+    assert f"{first.month}月{first.day}日" in text and "统计口径" in text
+    assert "示范县综治中心 工作简报" in (tmp_path / "weekly.html").read_text(encoding="utf-8")
+    with closing(sqlite3.connect(tmp_path / "zhongshu.db")) as db:
+        rows = db.execute("select actor, target from audit_log where action = 'export' order by id").fetchall()
+    assert [target for _, target in rows] == ["briefing.pdf", "briefing.html"]
+    assert {actor for actor, _ in rows} == {f"cli:{getpass.getuser()}"}
+
+    backwards = zhongshu("briefing", "--period", "custom", "--from", today.isoformat(), "--to", first.isoformat(),
+                         "--out", str(tmp_path / "x.pdf"), env=env)
+    assert backwards.returncode == 2 and "after the last day" in backwards.stderr
+    assert "Traceback" not in backwards.stderr and not (tmp_path / "x.pdf").exists()
+    wrong = zhongshu("briefing", "--out", str(tmp_path / "x.docx"), env=env)
+    assert wrong.returncode == 2 and ".pdf" in wrong.stderr
