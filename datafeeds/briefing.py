@@ -30,7 +30,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, and_, case, false, func, literal_column, or_, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from datafeeds import categories, deptfigures, snapshots
@@ -38,9 +37,7 @@ from datafeeds.clock import SHANGHAI
 from datafeeds.deptfigures import Group
 from datafeeds.masking import mask_text
 from datafeeds.models import Assignment, Case, DailyStat, Place
-from datafeeds.rows import live_from_row
 from datafeeds.snapshots import Snapshot
-from datafeeds.wallstate import pin
 
 PeriodKind = Literal["today", "week", "month", "last_week", "last_month", "custom"]
 PERIOD_KINDS: tuple[PeriodKind, ...] = ("today", "week", "month", "last_week", "last_month", "custom")
@@ -358,9 +355,9 @@ def _count_open_at(conn: Connection, end: datetime) -> int:
     case registered before `end`: 9 s at a million on SQLite): those open now and registered before it, and those
     closed since, found by their resolution or closing time after it."""
     open_now = conn.execute(select(func.count()).where(Case.is_open.is_(True), Case.registered_at < end)).scalar_one()
-    resolved_since = conn.execute(select(func.count()).where(
-        Case.resolved_at >= end, Case.registered_at < end,
-        or_(Case.closed_at.is_(None), Case.closed_at >= end))).scalar_one()
+    # (a resolved case closes after its resolution, so one resolved since was not closed before either)
+    resolved_since = conn.execute(select(func.count()).where(Case.resolved_at >= end, Case.registered_at < end)
+                                  ).scalar_one()
     # (closed with no resolution: referred or terminated, never open again)
     closed_since = conn.execute(select(func.count()).where(
         Case.closed_at >= end, Case.resolved_at.is_(None), Case.registered_at < end)).scalar_one()
@@ -487,19 +484,40 @@ def _masked(title: str, parties: Any) -> str:
     return mask_text(title or "", [str(party.get("name") or "") for party in parties or [] if isinstance(party, dict)])
 
 
+_MAP_COLUMNS = (Case.case_no, Case.title, Case.parties, Case.category, Case.township_code, Case.village_code,
+                Case.state, Case.is_open, Case.lat, Case.lon, Case.grade, Case.scale, Case.is_group, Case.supervision,
+                Case.resolve_due)
+
+
+def map_risk(row: Any, now: datetime) -> str:
+    """Return a period map's pin colour class for a case as it stands now: major (重大/群体性), overdue (open past its
+    deadline, or under 红牌), warning (open under 黄牌) or normal. Unlike the wall's (datafeeds.wallstate.risk, open
+    cases only), a resolved case is normal, and 临期 is not worked out: the period map shows where, not what is due."""
+    if row.grade in ("01", "02") or row.scale in ("02", "03") or row.is_group:
+        return "major"
+    if not row.is_open:
+        return "normal"
+    if row.supervision == "red" or (row.resolve_due is not None and now >= row.resolve_due):
+        return "overdue"
+    return "warning" if row.supervision == "yellow" else "normal"
+
+
 def _map_cases(conn: Connection, p: Period) -> tuple[tuple[dict[str, Any], ...], bool]:
-    """Return the period's cases as the map pins them (sensitive categories at their village's centroid), masked,
-    newest first, at most MAP_MAX, and whether there were more."""
+    """Return the period's cases as the map pins them (sensitive categories at their village's centroid, as on the
+    wall), masked, newest first, at most MAP_MAX, and whether there were more."""
     centroids = {code: (lat, lon) for code, lat, lon in
                  conn.execute(select(Place.code, Place.lat, Place.lon).where(Place.tier == "06"))}
     sensitive = frozenset(c.code for c in categories.all_categories() if c.sensitive)
-    with Session(conn) as session:
-        rows = session.scalars(select(Case).where(_in(Case.registered_at, p.current))
-                               .order_by(Case.registered_at.desc(), Case.id.desc()).limit(MAP_MAX + 1)).all()
+    rows = conn.execute(select(*_MAP_COLUMNS).where(_in(Case.registered_at, p.current))
+                        .order_by(Case.registered_at.desc(), Case.id.desc()).limit(MAP_MAX + 1)).all()
     out = []
     for row in rows[:MAP_MAX]:
-        shown = pin(live_from_row(row), p.now, centroids, sensitive)
-        out.append({**shown, "title": _masked(row.title, row.parties), "parties": []})
+        lat, lon = row.lat, row.lon
+        if (row.category in sensitive or row.category[:2] in sensitive) and row.village_code in centroids:
+            lat, lon = centroids[row.village_code]
+        out.append({"case_no": row.case_no, "title": _masked(row.title, row.parties), "parties": [],
+                    "category": row.category, "township": row.township_code, "state": row.state,
+                    "risk": map_risk(row, p.now), "lat": round(lat, 5), "lon": round(lon, 5)})
     return tuple(out), len(rows) > MAP_MAX
 
 

@@ -147,7 +147,9 @@ class Case(Base):
         Index("ix_cases_address_registered", "address", "registered_at"),
         Index("ix_cases_village_category_registered", "village_code", "category", "registered_at"),
         # The desk lists the cases resolved on a day or in a month (the wall's 今日办结 and 化解率 drill into it).
-        Index("ix_cases_resolved_at", "resolved_at"),
+        # A briefing counts the cases open at a past moment (registered before it, resolved after it) from this
+        # index alone.
+        Index("ix_cases_resolved_registered", "resolved_at", "registered_at"),
         # A briefing counts the cases open at a past moment: those closed since without a resolution (referred,
         # terminated) are found by the time they closed.
         Index("ix_cases_closed_at", "closed_at"),

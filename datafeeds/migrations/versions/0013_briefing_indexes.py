@@ -16,6 +16,9 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # The resolution-time index gains the registration time (the desk's resolved-on filter still uses it).
+    op.drop_index('ix_cases_resolved_at', table_name='cases')
+    op.create_index('ix_cases_resolved_registered', 'cases', ['resolved_at', 'registered_at'])
     op.create_index('ix_assignments_assigned_at', 'assignments', ['assigned_at'])
     op.create_index('ix_assignments_resolved_at', 'assignments', ['resolved_at'])
     op.create_index('ix_assignments_resolve_due', 'assignments', ['resolve_due'])
@@ -29,3 +32,5 @@ def downgrade() -> None:
     op.drop_index('ix_assignments_resolve_due', table_name='assignments')
     op.drop_index('ix_assignments_resolved_at', table_name='assignments')
     op.drop_index('ix_assignments_assigned_at', table_name='assignments')
+    op.drop_index('ix_cases_resolved_registered', table_name='cases')
+    op.create_index('ix_cases_resolved_at', 'cases', ['resolved_at'])
