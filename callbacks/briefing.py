@@ -39,7 +39,7 @@ def view(state: Any, query: dict[str, str], lang: str, now: datetime) -> tuple[s
         p = briefing.parse_period(query, now, state.tz)
     except PeriodError as exc:
         return query.get("period") or "week", today, today, briefing_layout.refusal(str(exc), lang)
-    b = briefing.build(state.engine, p, generated_at=now)
+    b = state.briefings.get(state.engine, p)
     body = briefing_layout.content(b, queries.names(state.engine, lang), briefing.query_of(p), lang)
     return p.kind, p.current.first_day, p.current.last_day, body
 

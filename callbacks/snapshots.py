@@ -41,6 +41,7 @@ def freeze(state: Any, principal: Any, note: str | None, lang: str) -> list[Any]
     text = " ".join((note or "").split())[:snapshots.NOTE_MAX]
     try:
         snapshot_id = snapshots.freeze(state.engine, now, principal.actor, text, tz=state.tz)
+        state.briefings.clear()  # a briefing opened next cites it at once
     except queries.SnapshotRace:
         return say("snap.busy", lang)
     accounts.audit(state.engine, principal.actor, principal.role, "freeze", target=f"snapshot:{snapshot_id}",

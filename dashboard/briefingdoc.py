@@ -451,9 +451,10 @@ def pdf_document(b: Briefing, names: Names, boundaries: Mapping[str, Any], lang:
 # --- reading the store, for the routes and the command line -----------------------------------------------------------
 
 def export(engine: Engine, p: Period, fmt: Format, lang: str, county_name: str,
-           boundaries: Mapping[str, Any] | None = None) -> bytes:
-    """Return a period's briefing as a file's bytes (HTML in UTF-8, or PDF), read from the store."""
-    b = briefing.build(engine, p)
+           boundaries: Mapping[str, Any] | None = None, *, recent: briefing.Recent | None = None) -> bytes:
+    """Return a period's briefing as a file's bytes (HTML in UTF-8, or PDF), read from the store (or, given
+    `recent`, the briefing the page read a moment ago)."""
+    b = recent.get(engine, p) if recent is not None else briefing.build(engine, p)
     names = queries.names(engine, lang)
     shape = boundaries if boundaries is not None else queries.boundaries(engine)
     if fmt == "pdf":
@@ -490,7 +491,7 @@ def hotspot_map() -> Response:
     state = get_state()
     p = _period()
     lang = auth.lang()
-    b = briefing.build(state.engine, p)
+    b = state.briefings.get(state.engine, p)
     doc = hotspot_document(b, queries.names(state.engine, lang), state.boundaries(), lang,
                            state.settings.county_name)
     response = Response(doc, mimetype="text/html")
@@ -504,7 +505,8 @@ def _export(fmt: Format) -> Response:
     principal = auth.current_principal()
     assert principal is not None  # the guard let only a signed-in leader or admin through
     p = _period()
-    body = export(state.engine, p, fmt, auth.lang(), state.settings.county_name, state.boundaries())
+    body = export(state.engine, p, fmt, auth.lang(), state.settings.county_name, state.boundaries(),
+                  recent=state.briefings)
     accounts.audit(state.engine, principal.actor, principal.role, "export", target=f"briefing.{fmt}",
                    source_ip=auth.client_ip(), detail=audit_detail(p, fmt))
     response = Response(body, mimetype=MIMETYPES[fmt])

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from dashboard.roster import Roster
 from dashboard.settings import Settings
 from datafeeds import queries
+from datafeeds.briefing import Recent
 
 
 @dataclass
@@ -29,6 +30,8 @@ class AppState:
     _roster_stamp: float | None = None
     _redis: redis.Redis | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # The briefings read in the last minute: the page, its map frame and its exports share them.
+    briefings: Recent = field(default_factory=Recent)
 
     def redis(self) -> redis.Redis:
         """Return this app's Redis client (one connection pool, shared by the request threads)."""

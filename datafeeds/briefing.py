@@ -22,6 +22,8 @@ receives a few rows per group.
 from __future__ import annotations
 
 import calendar
+import threading
+import time as clock
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -577,3 +579,38 @@ def _league_order(g: Group | None, overdue: int, code: str) -> tuple[int, float,
     # Worst first: most deadlines missed in the period, then the lowest on-time rate, then the slowest median.
     rate = g.on_time_rate if g else None
     return (-overdue, rate if rate is not None else 2.0, -(g.resolve.p50 if g and g.resolve else 0.0), code)
+
+
+class Recent:
+    """Keep one store's briefings read in the last minute, so the page, its map frame and an export clicked right
+    after read the store once between them (a month at a million cases is a second of queries).
+
+    A period that runs to now is served from a briefing at most `to_now_age` old: its figures say when they were
+    read (截至 HH:MM). A closed period keeps for `closed_age`: events that arrive late still change it.
+    """
+
+    def __init__(self, to_now_age: float = 60.0, closed_age: float = 300.0, size: int = 32) -> None:
+        self.to_now_age, self.closed_age, self.size = to_now_age, closed_age, size
+        self._lock = threading.Lock()
+        self._kept: dict[tuple[Any, ...], tuple[float, Briefing]] = {}
+
+    def get(self, engine: Engine, p: Period) -> Briefing:
+        """Return the briefing of a period: a recent one of the same period, else one read now."""
+        to_now = p.to_now
+        key = (p.kind, p.current.start, None if to_now else p.current.end)
+        now = clock.monotonic()
+        with self._lock:
+            kept = self._kept.get(key)
+        if kept is not None and now - kept[0] <= (self.to_now_age if to_now else self.closed_age):
+            return kept[1]
+        b = build(engine, p)
+        with self._lock:
+            self._kept[key] = (now, b)
+            if len(self._kept) > self.size:  # drop the oldest
+                del self._kept[min(self._kept, key=lambda k: self._kept[k][0])]
+        return b
+
+    def clear(self) -> None:
+        """Forget every kept briefing (something a briefing shows has just changed: a wall was frozen)."""
+        with self._lock:
+            self._kept.clear()

@@ -24,6 +24,7 @@ from datafeeds.briefing import (
     CASE_LIST_MAX,
     LONG_OPEN_DAYS,
     PeriodError,
+    Recent,
     build,
     parse_period,
     period,
@@ -355,3 +356,23 @@ def test_a_briefing_cites_the_walls_frozen_in_its_period(engine: Engine, seeded:
     b = build(engine, period("week", NOW, TZ))
     assert [(s.id, s.taken_by, s.note) for s in b.snapshots] == [(inside, "值班员甲", "周例会前")]
     assert b.snapshots[0].taken_at == _t("2026-11-24T09:30:00+08:00")
+
+
+def test_recent_briefings_are_shared_for_a_minute_then_read_again(engine: Engine, seeded: list[Seeded]) -> None:
+    recent = Recent(to_now_age=60)
+    first = recent.get(engine, period("week", NOW, TZ))
+    # One more case registered this week.
+    town = seeded[0]
+    late = {"v": 1, "id": "b-new", "source": "brief-test", "seq": 100_000, "type": "case.registered",
+            "at": (NOW - timedelta(minutes=5)).isoformat(),
+            "data": {"case_no": "B-NEW", "title": "邻里纠纷", "category": "02", "source_channel": "grid",
+                     "township": town.township, "village": town.village, "lat": 27.7, "lon": 113.1}}
+    Applier(engine, clock=lambda: NOW).apply([RawMessage("t:feed:cases", json.dumps(late).encode())])
+    # The page's map frame a moment later gets the same briefing; another period is read afresh.
+    assert recent.get(engine, period("week", NOW + timedelta(seconds=5), TZ)) is first
+    assert recent.get(engine, period("month", NOW, TZ)) is not first
+    recent.clear()
+    again = recent.get(engine, period("week", NOW + timedelta(seconds=5), TZ))
+    assert again.headline["registered"].value == first.headline["registered"].value + 1
+    # With no time to keep them, every call reads the store.
+    assert Recent(to_now_age=0).get(engine, period("week", NOW, TZ)) is not again
