@@ -284,7 +284,7 @@ def _print_setup(font: str) -> None:
 
 def _svg(fig: MplFigure, alt: str) -> Markup:
     out = io.BytesIO()
-    fig.savefig(out, format="svg", bbox_inches="tight", pad_inches=0.2)
+    fig.savefig(out, format="svg", bbox_inches="tight", pad_inches=0.2, dpi=200)  # dpi: of what is rasterized
     data = base64.b64encode(out.getvalue()).decode("ascii")
     return Markup('<img alt="{}" src="data:image/svg+xml;base64,{}">').format(alt, data)
 
@@ -403,7 +403,9 @@ def _map_svg(b: Briefing, names: Names, boundaries: Mapping[str, Any], lang: str
     if drawn:
         ax.scatter([c["lon"] for c in drawn], [c["lat"] for c in drawn], s=7, linewidths=0.3, edgecolors="#1b2a44",
                    c=[foliummap.RISK_COLOURS.get(c.get("risk") or "", foliummap.RISK_COLOURS["normal"]) for c in drawn],
-                   zorder=3)
+                   # One picture of the dots inside the SVG, not an element per dot: WeasyPrint took 19 s to draw
+                   # the 2,842 dots of a month as elements.
+                   zorder=3, rasterized=True)
         lats += [c["lat"] for c in drawn]
     if not lats:
         return _svg(_nothing(_figure(7.2, 2.0), title, lang), title)
