@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import urlencode
 
 import plotly.graph_objects as go
 from dash import dcc, html
@@ -21,6 +20,7 @@ from datafeeds.briefing import HEADLINE_KEYS, PERIOD_KINDS, Briefing, CaseLine, 
 from layouts import briefingtext
 from layouts.case import state_name
 from layouts.i18n import say, t
+from layouts.shell import with_lang
 
 ROOT = "briefing-root"
 LOCATION = "briefing-url"  # the page's own view of the URL: written when the period changes, read on back/forward
@@ -203,12 +203,6 @@ def refusal(message: str, lang: str) -> list[Any]:
     """Return the body shown for a period that cannot be figured, saying why."""
     return [html.Div(className="zs-briefing-error", role="alert", children=[
         html.H2(say("briefing.bad_period", lang)), html.P(message)])]
-
-
-def with_lang(path: str, query: Mapping[str, str], lang: str) -> str:
-    """Return a path with a query, and the language when it is not the default."""
-    args = {**query, **({"lang": lang} if lang != "zh-CN" else {})}
-    return f"{path}?{urlencode(args)}" if args else path
 
 
 def content(b: Briefing, names: Mapping[str, Mapping[str, str]], query: Mapping[str, str], lang: str) -> list[Any]:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from dash import dcc, html
 
 from datafeeds.deptfigures import PERIODS, Figures, Group, Spread
 from layouts.i18n import say
+from layouts.shell import with_lang
 
 ROOT = "depts-root"
 PERIOD = "depts-period"
@@ -49,8 +49,8 @@ def layout(days: int, by: str, content: dict[str, Any], stamp: float, lang: str)
         html.Header(className="zs-depts-head", children=[
             html.H1(say("depts.title", lang)),
             html.Nav(className="zs-depts-nav", children=[
-                html.A(say("depts.desk_link", lang), href=_with_lang("/desk", {}, lang)),
-                html.A(say("depts.home_link", lang), href=_with_lang("/", {}, lang)),
+                html.A(say("depts.desk_link", lang), href=with_lang("/desk", {}, lang)),
+                html.A(say("depts.home_link", lang), href=with_lang("/", {}, lang)),
             ]),
         ]),
         html.Div(className="zs-depts-controls", children=[
@@ -231,9 +231,6 @@ def desk_href(by: str, code: str, lang: str) -> str:
     """Return the desk's list of a department's (or township's) open cases."""
     # Field names of deskqueries.CaseFilter, which reads the desk's URL.
     field = "department" if by == "department" else "township"
-    return _with_lang("/desk", {field: code, "state": "open"}, lang)
+    return with_lang("/desk", {field: code, "state": "open"}, lang)
 
 
-def _with_lang(path: str, query: dict[str, str], lang: str) -> str:
-    args = {**query, **({"lang": lang} if lang != "zh-CN" else {})}
-    return f"{path}?{urlencode(args)}" if args else path

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 from dash import dcc, html
 
@@ -63,3 +65,9 @@ def not_found(lang: str) -> html.Div:
     """Return the page shown for an unknown path."""
     return html.Div(className="zs-home", children=[html.H1(t("page.not_found", lang)),
                                                     html.P(html.A(t("page.home", lang), href="/"))])
+
+
+def with_lang(path: str, query: Mapping[str, str], lang: str) -> str:
+    """Return a path with a query, and the language when it is not the default (links between pages keep it)."""
+    args = {**query, **({"lang": lang} if lang != "zh-CN" else {})}
+    return f"{path}?{urlencode(args)}" if args else path
